@@ -1,0 +1,73 @@
+import { evaluateSelector } from "../calico/selector/index.js";
+import type { GlobalNetworkPolicy, HostEndpoint } from "../calico/types.js";
+import { policySelectorNode } from "./selector-scope.js";
+import type { ClusterState } from "./state.js";
+import { compareTiers, resolveTier, type TierInfo } from "./tiers.js";
+
+export type Direction = "ingress" | "egress";
+
+/** The chains Felix renders for a HEP (felix/calc/event_sequencer.go tierInfoToProtoTierInfo). */
+export type PolicyStage = "untracked" | "preDNAT" | "normal" | "forward";
+
+export interface TierPolicies {
+  readonly tier: TierInfo;
+  readonly policies: readonly GlobalNetworkPolicy[];
+}
+
+export type StagePolicies = Readonly<Record<Direction, readonly TierPolicies[]>>;
+
+export type HepPolicies = Readonly<Record<PolicyStage, StagePolicies>>;
+
+/**
+ * Felix's policy order inside a tier (felix/calc/policy_sorter.go): by `order` ascending with a
+ * missing order last (+Inf), then by name.
+ */
+export function comparePolicies(a: GlobalNetworkPolicy, b: GlobalNetworkPolicy): number {
+  const oa = a.order ?? Number.POSITIVE_INFINITY;
+  const ob = b.order ?? Number.POSITIVE_INFINITY;
+  if (oa !== ob) return oa < ob ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function policySelects(policy: GlobalNetworkPolicy, hep: HostEndpoint): boolean {
+  return evaluateSelector(policySelectorNode(policy), hep.labels);
+}
+
+function group(
+  state: ClusterState,
+  policies: readonly GlobalNetworkPolicy[],
+  direction: Direction,
+): TierPolicies[] {
+  const byTier = new Map<string, GlobalNetworkPolicy[]>();
+  for (const policy of policies) {
+    if (!policy.types[direction]) continue;
+    const list = byTier.get(policy.tier);
+    if (list) list.push(policy);
+    else byTier.set(policy.tier, [policy]);
+  }
+  return [...byTier.entries()]
+    .map(([name, list]) => ({ tier: resolveTier(name, state.tiers), policies: list.sort(comparePolicies) }))
+    .sort((a, b) => compareTiers(a.tier, b.tier));
+}
+
+/**
+ * The ordered policies per stage and direction for one HEP. A policy joins a direction only when
+ * its `types` include it (addPolicyToTierInfo). doNotTrack policies are ignored on `*` HEPs: Felix
+ * logs a warning and skips them (endpoint_mgr.go updateHostEndpoints; calico-semantics §5.6).
+ * preDNAT policies only ever run on ingress.
+ */
+export function hepPolicies(state: ClusterState, hep: HostEndpoint): HepPolicies {
+  return state.memo(`hep-policies:${hep.name}`, () => {
+    const selecting = state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep));
+    const untracked = hep.interfaceName === "*" ? [] : selecting.filter((p) => p.doNotTrack);
+    const preDNAT = selecting.filter((p) => p.preDNAT);
+    const normal = selecting.filter((p) => !p.doNotTrack && !p.preDNAT);
+    const forward = normal.filter((p) => p.applyOnForward);
+    return {
+      untracked: { ingress: group(state, untracked, "ingress"), egress: group(state, untracked, "egress") },
+      preDNAT: { ingress: group(state, preDNAT, "ingress"), egress: [] },
+      normal: { ingress: group(state, normal, "ingress"), egress: group(state, normal, "egress") },
+      forward: { ingress: group(state, forward, "ingress"), egress: group(state, forward, "egress") },
+    };
+  });
+}

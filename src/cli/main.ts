@@ -2,7 +2,10 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { registerAudit } from "./audit.js";
+import { registerCheck } from "./check.js";
 import { registerExplain } from "./explain.js";
+import { registerTest } from "./test-command.js";
 import { EXIT_BAD_INPUT, processIo, UsageError, type CliIo } from "./io.js";
 
 /**
@@ -17,7 +20,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError(false);
-  registerExplain(program, io, (code) => (exit = code));
+  const setExit = (code: number) => (exit = code);
+  registerExplain(program, io, setExit);
+  registerTest(program, io, setExit);
+  registerCheck(program, io, setExit);
+  registerAudit(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exit;

@@ -1,0 +1,52 @@
+import type { Change } from "../engine/change.js";
+import type { ClusterState } from "../engine/state.js";
+
+/**
+ * Where the webhook gets the cluster state from: informers in a cluster, YAML files otherwise.
+ * The webhook decides against `current()` and never calls the API server on a review.
+ */
+export interface StateSource {
+  /** true once every kind has been listed (a file source is synced from the start) */
+  isSynced(): boolean;
+  /** the latest synced state, with recently admitted changes overlaid */
+  current(): ClusterState;
+  /** seconds since the state was last known to match the API server (0 when it does, or for files) */
+  ageSeconds(): number;
+  /**
+   * A change the webhook has just admitted (never a dry run): overlay it at once, until the informer
+   * shows it or a timeout passes, so `kubectl apply -f` of several objects in a row is judged against
+   * what the earlier ones did.
+   */
+  recordAdmitted(change: Change): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A fixed state (YAML files, tests): synced from the start; admitted changes are overlaid for good. */
+export class StaticStateSource implements StateSource {
+  private state: ClusterState;
+
+  constructor(state: ClusterState) {
+    this.state = state;
+  }
+
+  isSynced(): boolean {
+    return true;
+  }
+
+  current(): ClusterState {
+    return this.state;
+  }
+
+  ageSeconds(): number {
+    return 0;
+  }
+
+  recordAdmitted(change: Change): void {
+    this.state = this.state.apply(change);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}

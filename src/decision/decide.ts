@@ -53,6 +53,8 @@ export interface Decision {
   readonly guarded: boolean;
   /** the state with the change applied when it is admitted; the CLI chains decisions on it */
   readonly after: ClusterState;
+  /** the change as applied to the state, when the request was admitted (the webhook overlays it) */
+  readonly change?: Change;
 }
 
 /** The kinds whose writes decide host traffic (design §3). Nodes are read, not guarded. */
@@ -183,13 +185,15 @@ export function decide(state: ClusterState, request: DecisionRequest, config: Gu
       if (!valid.ok) {
         const violations = calicoValidFindings(kind, request.name, valid.error);
         // Felix treats an invalid object as deleted: that is what admitting it (warn/audit mode) means.
-        const after = state.apply({
+        const gone: Change = {
           operation: "DELETE",
           kind: resourceKind,
           name: deletedName(request, resourceKind),
-        });
+        };
+        const after = state.apply(gone);
         return finish({
           ...base,
+          change: gone,
           kind,
           guarded,
           state,
@@ -206,7 +210,8 @@ export function decide(state: ClusterState, request: DecisionRequest, config: Gu
     }
 
     const after = state.apply(change);
-    if (!guarded) return { ...base, kind, allowed: true, violations: [], warnings: [], guarded, after };
+    if (!guarded)
+      return { ...base, kind, allowed: true, violations: [], warnings: [], guarded, after, change };
     const results = runChecks(state, after, config);
     const introduced = results.flatMap((r) => r.introduced);
     return finish({
@@ -223,6 +228,7 @@ export function decide(state: ClusterState, request: DecisionRequest, config: Gu
       request,
       config,
       written,
+      change,
     });
   } catch (e) {
     // A webhook that throws blocks the cluster's writes with an opaque error; say what happened instead.
@@ -257,6 +263,7 @@ interface Outcome {
   readonly request: DecisionRequest;
   readonly config: GuardConfig;
   readonly written?: CalicoResource;
+  readonly change: Change;
 }
 
 function finish(o: Outcome): Decision {
@@ -293,5 +300,6 @@ function finish(o: Outcome): Decision {
     overridden: glass.override,
     guarded: o.guarded,
     after: allowed ? o.after : o.state,
+    change: allowed ? o.change : undefined,
   };
 }

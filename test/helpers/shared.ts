@@ -18,3 +18,23 @@ export function suiteFiles(): string[] {
 export function readYaml(path: string): unknown {
   return parse(readFileSync(path, "utf8"));
 }
+
+/**
+ * The captured cluster as the API server listed it (fixtures/apiserver/list-*.json). List items
+ * carry no apiVersion/kind of their own; they come from the list.
+ */
+export function capturedClusterObjects(): unknown[] {
+  const dir = join(FIXTURES_DIR, "apiserver");
+  return readdirSync(dir)
+    .filter((f) => /^list-.*\.json$/.test(f) && !f.includes("expired"))
+    .sort()
+    .flatMap((f) => {
+      const list = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+        apiVersion: string;
+        kind: string;
+        items: Record<string, unknown>[];
+      };
+      const kind = list.kind.replace(/List$/, "");
+      return list.items.map((item) => ({ apiVersion: list.apiVersion, kind, ...item }));
+    });
+}

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { Agent, request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:tls";
+import { test } from "node:test";
+import pino from "pino";
+import { StaticStateSource } from "../../src/cluster/state-source.js";
+import { defaultConfig } from "../../src/config/index.js";
+import { loadState } from "../../src/engine/load.js";
+import { ConfigHolder } from "../../src/server/config-holder.js";
+import { writeDevCertificate } from "../../src/server/dev-cert.js";
+import { startServer, type RunningServer } from "../../src/server/run.js";
+import { capturedClusterObjects, FIXTURES_DIR } from "../helpers/shared.js";
+
+const state = loadState(capturedClusterObjects()).state;
+const review = readFileSync(join(FIXTURES_DIR, "admission/hostendpoint-delete.json"));
+
+async function start(
+  dir: string,
+  extra: { configFile?: string; drain?: { minMs: number; quietMs: number; maxMs: number } } = {},
+): Promise<RunningServer> {
+  const tls = await writeDevCertificate(dir);
+  return startServer({
+    source: new StaticStateSource(state),
+    config: new ConfigHolder(defaultConfig()),
+    configFile: extra.configFile,
+    tls,
+    host: "127.0.0.1",
+    port: 0,
+    probePort: 0,
+    record: () => {},
+    logger: pino({ level: "silent" }),
+    watchIntervalMs: 50,
+    drain: extra.drain,
+  });
+}
+
+function fingerprint(port: number, ca: Buffer): Promise<{ fingerprint: string; protocol: string | null }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, ca, servername: "localhost" }, () => {
+      const result = {
+        fingerprint: socket.getPeerCertificate().fingerprint256,
+        protocol: socket.getProtocol(),
+      };
+      socket.end();
+      resolve(result);
+    });
+    socket.on("error", reject);
+  });
+}
+
+function post(port: number, ca: Buffer, agent?: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/validate?timeout=5s",
+        method: "POST",
+        ca,
+        agent,
+        servername: "localhost",
+        headers: { "content-type": "application/json" },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(review);
+  });
+}
+
+async function eventually(check: () => Promise<boolean>, attempts = 200): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail("condition not reached");
+}
+
+test("HTTPS only, TLS >= 1.2; a new certificate on disk is served to new connections, open ones keep working", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hostguard-tls-"));
+  const server = await start(dir);
+  try {
+    const firstCa = readFileSync(join(dir, "tls.crt"));
+    const first = await fingerprint(server.port, firstCa);
+    assert.ok(first.protocol === "TLSv1.2" || first.protocol === "TLSv1.3");
+    await assert.rejects(
+      () =>
+        new Promise((resolve, reject) => {
+          const s = connect(
+            {
+              host: "127.0.0.1",
+              port: server.port,
+              ca: firstCa,
+              servername: "localhost",
+              maxVersion: "TLSv1.1",
+              minVersion: "TLSv1",
+            },
+            () => resolve(s),
+          );
+          s.on("error", reject);
+        }),
+      "TLS 1.1 is refused",
+    );
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await post(server.port, firstCa, agent)).status, 200);
+
+    // Rotate: write a new pair over the old files (as a Secret update would).
+    const next = mkdtempSync(join(tmpdir(), "hostguard-tls-next-"));
+    await writeDevCertificate(next);
+    copyFileSync(join(next, "tls.key"), join(dir, "tls.key"));
+    copyFileSync(join(next, "tls.crt"), join(dir, "tls.crt"));
+    const nextCa = readFileSync(join(next, "tls.crt"));
+    await eventually(async () => {
+      try {
+        return (await fingerprint(server.port, nextCa)).fingerprint !== first.fingerprint;
+      } catch {
+        return false;
+      }
+    });
+    // The kept-alive connection made before the swap still answers.
+    assert.equal((await post(server.port, firstCa, agent)).status, 200);
+    agent.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test("close() drains, then waits for in-flight reviews: none fails", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hostguard-tls-"));
+  const server = await start(dir, { drain: { minMs: 100, quietMs: 200, maxMs: 30_000 } });
+  const ca = readFileSync(join(dir, "tls.crt"));
+  const inFlight = Array.from({ length: 20 }, () => post(server.port, ca));
+  // Give the requests time to be accepted, then shut down while they are being answered.
+  await new Promise((r) => setTimeout(r, 20));
+  await server.close();
+  const results = await Promise.allSettled(inFlight);
+  for (const r of results) {
+    if (r.status === "fulfilled") assert.equal(r.value.status, 200, r.value.body);
+    else
+      assert.match(
+        String(r.reason),
+        /ECONNREFUSED/,
+        "a request that never connected was refused, not cut off",
+      );
+  }
+  assert.ok(results.some((r) => r.status === "fulfilled"));
+});
+
+test("an invalid config on disk keeps the old one and counts a reload failure", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hostguard-cfg-"));
+  const configFile = join(dir, "config.yaml");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(configFile, "mode: enforce\n");
+  const server = await start(dir, { configFile });
+  try {
+    writeFileSync(configFile, "mode: sometimes\n");
+    await eventually(async () => (await server.metrics.configReloadFailures.get()).values[0]?.value === 1);
+    const ca = readFileSync(join(dir, "tls.crt"));
+    const res = await post(server.port, ca);
+    assert.match(res.body, /"allowed":false/, "still enforcing with the previous config");
+  } finally {
+    await server.close();
+  }
+});

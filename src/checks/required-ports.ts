@@ -5,6 +5,7 @@ import type { GuardConfig, RequiredPort, RequiredSource, Requirement } from "../
 import { evaluateBox, type BoxOutcome, type BoxSegment, type BoxSource } from "../engine/classes.js";
 import type { SideVerdict } from "../engine/evaluate.js";
 import type { FlowEnd } from "../engine/flow.js";
+import { endpointSignature } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
 import type { CheckResult } from "./check.js";
@@ -16,7 +17,7 @@ const ALL_V4 = "0.0.0.0/0";
 const ALL_V6 = "::/0";
 
 /** One concrete source of a requirement in one state. */
-interface Source {
+export interface Source {
   /** `from` of a finding: a node name or a CIDR */
   readonly id: string;
   readonly label: string;
@@ -28,14 +29,15 @@ interface Source {
   readonly set?: string;
 }
 
-/** One box to evaluate: requirement × port entry × destination (node, address) × source. */
-interface Instance {
-  readonly key: string;
+/** One rectangle of required flows, judged in both states, ready to become findings. */
+export interface Judged {
   readonly requirement: Requirement;
   readonly port: RequiredPort;
-  readonly to: string;
   readonly source: Source;
-  readonly segments: readonly BoxSegment[];
+  readonly to: readonly string[];
+  readonly piece: Piece;
+  readonly dropped: Decider;
+  readonly before?: Decider;
 }
 
 function nodeEnd(node: NodeResource, address: IpAddress): FlowEnd & { kind: "node" } {
@@ -57,31 +59,9 @@ function netSource(cidr: Cidr, label: string, set?: string): Source {
   };
 }
 
-function nodeSources(state: ClusterState, nodes: readonly NodeResource[], family: IpFamily): Source[] {
-  return nodes.flatMap((node) => {
-    const address = firstOfFamily(node, family);
-    if (!address) return [];
-    return [
-      {
-        id: node.name,
-        label: `${node.name} (${address.text})`,
-        family,
-        box: { kind: "node", end: nodeEnd(node, address) },
-        uncovered: !isCovered(state, node, address),
-      } satisfies Source,
-    ];
-  });
-}
-
-/** The concrete sources of one `from` entry, for destinations of one IP family. */
-function expandSource(state: ClusterState, from: RequiredSource, family: IpFamily): Source[] {
+/** Network sources of one `from` entry in one state (nodes are handled as classes). */
+function networkSources(state: ClusterState, from: RequiredSource, family: IpFamily): Source[] {
   switch (from.kind) {
-    case "nodes":
-      return nodeSources(
-        state,
-        state.nodes.filter((n) => selectorMatches(from.selector, n.labels)),
-        family,
-      );
     case "globalNetworkSets":
       return state
         .list("GlobalNetworkSet")
@@ -95,71 +75,229 @@ function expandSource(state: ClusterState, from: RequiredSource, family: IpFamil
       return from.nets.filter((c) => c.family === family).map((c) => netSource(c, c.text));
     case "anywhere": {
       const world = family === 4 ? ALL_V4 : ALL_V6;
-      const cidr = { family, base: 0n, prefix: 0, text: world } satisfies Cidr;
-      return [...nodeSources(state, state.nodes, family), netSource(cidr, `anywhere (${world})`)];
+      return [netSource({ family, base: 0n, prefix: 0, text: world }, `anywhere (${world})`)];
     }
-    case "loopback":
-      return []; // handled per destination: the node talks to itself at 127.0.0.1
+    default:
+      return [];
   }
 }
 
-/** Every box a requirement asks about in one state, evaluated. */
-function evaluateRequirements(state: ClusterState, config: GuardConfig): Map<string, Instance> {
-  const out = new Map<string, Instance>();
-  for (const requirement of config.requirements) {
-    const destinations = state.nodes.filter((n) => selectorMatches(requirement.to.nodes, n.labels));
-    for (const dst of destinations) {
-      const targets: { end: FlowEnd & { kind: "node" }; sources: Source[] }[] = [];
-      for (const family of [4, 6] as const) {
-        const address = firstOfFamily(dst, family);
-        if (!address) continue;
-        const sources = requirement.from
-          .filter((f) => f.kind !== "loopback")
-          .flatMap((f) => expandSource(state, f, family));
-        targets.push({ end: nodeEnd(dst, address), sources: dedupe(sources) });
+function sourceNodes(state: ClusterState, requirement: Requirement): NodeResource[] {
+  const all = requirement.from.some((f) => f.kind === "anywhere");
+  return state.nodes.filter(
+    (n) => all || requirement.from.some((f) => f.kind === "nodes" && selectorMatches(f.selector, n.labels)),
+  );
+}
+
+/** A source and a destination of the two classes that are different nodes (a node to itself is local traffic). */
+function distinctPair(
+  srcs: readonly Endpoint[],
+  dsts: readonly Endpoint[],
+): readonly [Endpoint, Endpoint] | undefined {
+  for (const s of srcs.slice(0, 2)) {
+    const d = dsts.find((x) => x.node.name !== s.node.name);
+    if (d) return [s, d];
+  }
+  return undefined;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
+}
+
+interface Endpoint {
+  readonly node: NodeResource;
+  readonly address: IpAddress;
+}
+
+/** Both states' signatures: an endpoint class behaves alike before and after the change. */
+function pairSignature(before: ClusterState, after: ClusterState, e: Endpoint, local: boolean): string {
+  return `${endpointSignature(before, e.node, e.address, local)}||${endpointSignature(after, e.node, e.address, local)}`;
+}
+
+function coverageKey(before: ClusterState, after: ClusterState, e: Endpoint): string {
+  return `${isCovered(before, e.node, e.address)}/${isCovered(after, e.node, e.address)}`;
+}
+
+function nodeSourceOf(e: Endpoint, state: ClusterState, label?: string): Source {
+  return {
+    id: e.node.name,
+    label: label ?? `${e.node.name} (${e.address.text})`,
+    family: e.address.family,
+    box: { kind: "node", end: nodeEnd(e.node, e.address) },
+    uncovered: !isCovered(state, e.node, e.address),
+  };
+}
+
+/**
+ * Judge every required flow of the config in both states. Nodes are grouped into classes whose
+ * members get the same verdict for every flow (engine/signatures.ts), so the work grows with the
+ * number of distinct node behaviours, not with nodes squared (design §4 "Speed").
+ */
+export function judgeRequirements(
+  before: ClusterState,
+  after: ClusterState,
+  config: GuardConfig,
+): { readonly current: Judged[]; readonly fixed: Judged[] } {
+  const out: Judged[] = [];
+  const fixed: Judged[] = [];
+  const judge = (
+    requirement: Requirement,
+    port: RequiredPort,
+    sourceBefore: Source | undefined,
+    sourceAfter: Source,
+    to: FlowEnd & { kind: "node" },
+    members: (piece: Piece) => { source: Source; to: readonly string[] }[],
+  ) => {
+    if (sourceAfter.uncovered) return; // its flows are node-coverage findings
+    const query = (source: Source) => ({
+      from: source.box,
+      to,
+      protocol: port.protocol.number,
+      ports: port.ports,
+      icmpType: port.icmpType,
+      icmpCode: port.icmpCode,
+      path: port.path,
+    });
+    const now = evaluateBox(after, query(sourceAfter));
+    const was = sourceBefore ? evaluateBox(before, query(sourceBefore)) : undefined;
+    for (const piece of deniedPieces(now, was)) {
+      const dropped = decider(piece.after.deciding);
+      const introduced =
+        piece.before?.verdict === "allow" && sourceBefore !== undefined && !sourceBefore.uncovered;
+      const beforeDecider = introduced ? decider(allowingSide(piece.before!, dropped.side)) : undefined;
+      for (const m of members(piece)) {
+        if (m.to.length > 0)
+          out.push({ requirement, port, source: m.source, to: m.to, piece, dropped, before: beforeDecider });
       }
-      if (requirement.from.some((f) => f.kind === "loopback") && LOOPBACK.ok) {
-        const end = nodeEnd(dst, LOOPBACK.value);
-        targets.push({
-          end,
-          sources: [
-            {
-              id: `${dst.name}@127.0.0.1`,
-              label: "loopback (127.0.0.1)",
-              family: 4,
-              box: { kind: "node", end },
-              uncovered: false,
-            },
-          ],
-        });
-      }
-      for (const { end, sources } of targets) {
-        for (const port of requirement.ports) {
-          for (const source of sources) {
-            const key = [requirement.name, port.label, port.path, dst.name, end.address.text, source.id].join(
-              "|",
-            );
-            const segments = evaluateBox(state, {
-              from: source.box,
-              to: end,
-              protocol: port.protocol.number,
-              ports: port.ports,
-              icmpType: port.icmpType,
-              icmpCode: port.icmpCode,
-              path: port.path,
+    }
+    // Fixed: denied before (from a covered source), allowed now. Same boxes, read the other way.
+    if (was && sourceBefore && !sourceBefore.uncovered) {
+      for (const piece of deniedPieces(was, now)) {
+        if (piece.before?.verdict !== "allow") continue;
+        for (const m of members(piece)) {
+          if (m.to.length > 0)
+            fixed.push({
+              requirement,
+              port,
+              source: m.source,
+              to: m.to,
+              piece,
+              dropped: decider(piece.after.deciding),
             });
-            out.set(key, { key, requirement, port, to: dst.name, source, segments });
+        }
+      }
+    }
+  };
+
+  for (const requirement of config.requirements) {
+    const dstNodes = after.nodes.filter((n) => selectorMatches(requirement.to.nodes, n.labels));
+    const srcNodeSet = new Set(sourceNodes(after, requirement).map((n) => n.name));
+    const loopback = requirement.from.some((f) => f.kind === "loopback");
+    for (const family of [4, 6] as const) {
+      const dsts: Endpoint[] = dstNodes.flatMap((node) => {
+        const address = firstOfFamily(node, family);
+        return address ? [{ node, address }] : [];
+      });
+      const srcs: Endpoint[] = after.nodes
+        .filter((n) => srcNodeSet.has(n.name))
+        .flatMap((node) => {
+          const address = firstOfFamily(node, family);
+          return address ? [{ node, address }] : [];
+        });
+      const dstClasses = groupBy(dsts, (e) => pairSignature(before, after, e, false));
+      const srcClasses = groupBy(
+        srcs,
+        (e) => `${pairSignature(before, after, e, false)}#${coverageKey(before, after, e)}`,
+      );
+      const externals = requirement.from.flatMap((f) => networkSources(after, f, family));
+      const externalsBefore = new Map(
+        requirement.from.flatMap((f) => networkSources(before, f, family)).map((s) => [s.id, s]),
+      );
+
+      for (const port of requirement.ports) {
+        // node → other node, one representative pair per (source class, destination class)
+        for (const srcClass of srcClasses) {
+          for (const dstClass of dstClasses) {
+            const pair = distinctPair(srcClass, dstClass);
+            if (!pair) continue;
+            const [s, d] = pair;
+            const names = dstClass.map((x) => x.node.name);
+            const inClass = new Set(names);
+            judge(
+              requirement,
+              port,
+              nodeSourceOf(s, before),
+              nodeSourceOf(s, after),
+              nodeEnd(d.node, d.address),
+              () =>
+                srcClass.map((m) => ({
+                  source: nodeSourceOf(m, after),
+                  to: inClass.has(m.node.name) ? names.filter((n) => n !== m.node.name) : names,
+                })),
+            );
+          }
+        }
+        // a node to itself (through lo): its own classes
+        const selves = dsts.filter((d) => srcNodeSet.has(d.node.name));
+        for (const cls of groupBy(
+          selves,
+          (e) => `${pairSignature(before, after, e, true)}#${coverageKey(before, after, e)}`,
+        )) {
+          const rep = cls[0]!;
+          judge(
+            requirement,
+            port,
+            nodeSourceOf(rep, before),
+            nodeSourceOf(rep, after),
+            nodeEnd(rep.node, rep.address),
+            () => cls.map((m) => ({ source: nodeSourceOf(m, after), to: [m.node.name] })),
+          );
+        }
+        // networks outside the cluster, per destination class
+        for (const source of externals) {
+          for (const dstClass of dstClasses) {
+            const rep = dstClass[0]!;
+            judge(
+              requirement,
+              port,
+              externalsBefore.get(source.id),
+              source,
+              nodeEnd(rep.node, rep.address),
+              () => [{ source, to: dstClass.map((x) => x.node.name) }],
+            );
           }
         }
       }
     }
+    if (loopback && LOOPBACK.ok) {
+      const lo = LOOPBACK.value;
+      const ends: Endpoint[] = dstNodes.map((node) => ({ node, address: lo }));
+      for (const cls of groupBy(ends, (e) => pairSignature(before, after, e, true))) {
+        const rep = cls[0]!;
+        const source = (e: Endpoint): Source => ({
+          id: `${e.node.name}@127.0.0.1`,
+          label: "loopback (127.0.0.1)",
+          family: 4,
+          box: { kind: "node", end: nodeEnd(e.node, lo) },
+          uncovered: false,
+        });
+        for (const port of requirement.ports) {
+          judge(requirement, port, source(rep), source(rep), nodeEnd(rep.node, lo), () =>
+            cls.map((m) => ({ source: source(m), to: [m.node.name] })),
+          );
+        }
+      }
+    }
   }
-  return out;
-}
-
-function dedupe(sources: Source[]): Source[] {
-  const seen = new Set<string>();
-  return sources.filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true)));
+  return { current: out, fixed };
 }
 
 function decider(side: SideVerdict): Decider {
@@ -184,7 +322,7 @@ function allowingSide(outcome: BoxOutcome, side: SideVerdict["side"]): SideVerdi
   return outcome.sides.find((s) => s.side === side) ?? outcome.sides[outcome.sides.length - 1]!;
 }
 
-interface Piece {
+export interface Piece {
   readonly srcFirst: bigint;
   readonly srcLast: bigint;
   readonly portMin?: number;
@@ -238,17 +376,13 @@ function deciderSignature(d: Decider | undefined): string {
   return d ? `${d.side}/${d.stage}/${d.tier ?? ""}/${d.policy ?? ""}/${d.rule ?? ""}` : "-";
 }
 
-/** Findings for pieces of many destinations, grouped when everything but the destination agrees. */
-function group(
-  raw: { instance: Instance; piece: Piece; dropped: Decider; before?: Decider }[],
-  kind: "introduced" | "pre-existing",
-): Finding[] {
+/** Findings for judged rectangles, grouped when everything but the destination agrees. */
+function group(judged: readonly Judged[], kind: "introduced" | "pre-existing"): Finding[] {
   const groups = new Map<
     string,
-    { finding: Omit<Finding, "to" | "key" | "message">; to: string[]; keyParts: string[] }
+    { finding: Omit<Finding, "to" | "key" | "message">; to: Set<string>; keyParts: string[] }
   >();
-  for (const { instance, piece, dropped, before } of raw) {
-    const { requirement, port, source } = instance;
+  for (const { requirement, port, source, to, piece, dropped, before } of judged) {
     const ports = portsText(port, piece);
     const src = sourceText(source, piece);
     const gkey = [
@@ -263,7 +397,7 @@ function group(
     ].join("|");
     const existing = groups.get(gkey);
     if (existing) {
-      if (!existing.to.includes(instance.to)) existing.to.push(instance.to);
+      for (const t of to) existing.to.add(t);
       continue;
     }
     groups.set(gkey, {
@@ -279,16 +413,18 @@ function group(
         droppedBy: dropped,
         allowedBefore: before,
       },
-      to: [instance.to],
+      to: new Set(to),
       keyParts: [requirement.name, port.protocol.name, ports ?? "", port.path, src.from],
     });
   }
-  return [...groups.values()].map(({ finding, to, keyParts }) => {
+  return [...groups.values()].map(({ finding, to: toSet, keyParts }) => {
+    const to = [...toSet].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     const what = `${finding.protocol}${finding.ports ? ` ${finding.ports}` : ""}${finding.path === "forward" ? " (forwarded, e.g. NodePort)" : ""}`;
+    const shown = to.length > 5 ? `${to.slice(0, 5).join(", ")} and ${to.length - 5} more` : to.join(", ");
     const message =
       kind === "introduced"
-        ? `${what} from ${finding.fromLabel} to ${to.join(", ")} would be dropped`
-        : `${what} from ${finding.fromLabel} to ${to.join(", ")} is dropped`;
+        ? `${what} from ${finding.fromLabel} to ${shown} would be dropped`
+        : `${what} from ${finding.fromLabel} to ${shown} is dropped`;
     return { ...finding, to, key: `required-ports:${keyParts.join("|")}|${to.join(",")}`, message };
   });
 }
@@ -301,43 +437,16 @@ function group(
  * one HEP per node — possible).
  */
 export function requiredPorts(before: ClusterState, after: ClusterState, config: GuardConfig): CheckResult {
-  const was = evaluateRequirements(before, config);
-  const now = evaluateRequirements(after, config);
-  const introduced: Parameters<typeof group>[0] = [];
-  const preExisting: Parameters<typeof group>[0] = [];
-  const fixed: Parameters<typeof group>[0] = [];
-
-  for (const instance of now.values()) {
-    if (instance.source.uncovered) continue;
-    const previous = was.get(instance.key);
-    for (const piece of deniedPieces(instance.segments, previous?.segments)) {
-      const dropped = decider(piece.after.deciding);
-      if (piece.before && piece.before.verdict === "allow" && previous && !previous.source.uncovered) {
-        introduced.push({
-          instance,
-          piece,
-          dropped,
-          before: decider(allowingSide(piece.before, dropped.side)),
-        });
-      } else {
-        preExisting.push({ instance, piece, dropped });
-      }
-    }
-  }
-  for (const instance of was.values()) {
-    if (instance.source.uncovered) continue;
-    const current = now.get(instance.key);
-    if (!current) continue;
-    for (const piece of deniedPieces(instance.segments, current.segments)) {
-      // here "after" is the before state and "before" the after state: denied then, allowed now
-      if (piece.before && piece.before.verdict === "allow") {
-        fixed.push({ instance, piece, dropped: decider(piece.after.deciding) });
-      }
-    }
-  }
+  const { current, fixed } = judgeRequirements(before, after, config);
   return {
-    introduced: group(introduced, "introduced"),
-    preExisting: group(preExisting, "pre-existing"),
+    introduced: group(
+      current.filter((j) => j.before !== undefined),
+      "introduced",
+    ),
+    preExisting: group(
+      current.filter((j) => j.before === undefined),
+      "pre-existing",
+    ),
     fixed: group(fixed, "pre-existing"),
     notes: lostNetworkSources(before, after, config),
   };

@@ -1,7 +1,7 @@
 import { cidrContainsIp } from "../calico/net/ip.js";
 import type { SelectorNode } from "../calico/selector/ast.js";
 import type { Cidr, IpAddress, IpFamily, PortMatch, Rule } from "../calico/types.js";
-import { ipSetMembers, namedPortMembers } from "./ipsets.js";
+import { ipSet, namedPortMembers } from "./ipsets.js";
 import { EPHEMERAL_PORTS, type Packet } from "./packet.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
 import type { ClusterState } from "./state.js";
@@ -59,7 +59,7 @@ function inAny(cidrs: readonly Cidr[], ip: IpAddress): boolean {
 }
 
 function inSet(state: ClusterState, selector: SelectorNode, ip: IpAddress): boolean {
-  return inAny(ipSetMembers(state, selector), ip);
+  return ipSet(state, selector).has(ip);
 }
 
 /** Does a numeric port / named port entry match `port` on `ip`? */

@@ -91,8 +91,15 @@ function classes(first: bigint, last: bigint, sets: Sets): Interval[][] {
   return [...groups.values()];
 }
 
+const intervals = new WeakMap<Cidr, Interval>();
+
 function cidrInterval(c: Cidr): Interval {
-  return { first: cidrFirst(c), last: cidrLast(c) };
+  let iv = intervals.get(c);
+  if (!iv) {
+    iv = { first: cidrFirst(c), last: cidrLast(c) };
+    intervals.set(c, iv);
+  }
+  return iv;
 }
 
 function rulesOf(tiers: readonly TierPolicies[], side: Direction): Rule[] {

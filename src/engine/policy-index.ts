@@ -51,6 +51,31 @@ function group(
 }
 
 /**
+ * The names of the policies that select a HEP. When the state was derived from a parent by one
+ * policy change and the HEP itself is unchanged, only that policy's selector is evaluated again:
+ * the webhook decides every write against `before.apply(change)` (design §4 "only recompute what a
+ * change can affect").
+ */
+export function selectingPolicies(state: ClusterState, hep: HostEndpoint): readonly GlobalNetworkPolicy[] {
+  return state.memo(`hep-selecting:${hep.name}`, () => {
+    const { parent, change } = state;
+    const inherited = parent?.peek<readonly GlobalNetworkPolicy[]>(`hep-selecting:${hep.name}`);
+    const changedPolicy =
+      change && (change.operation === "DELETE" ? change.kind : change.object.kind) === "GlobalNetworkPolicy"
+        ? change.operation === "DELETE"
+          ? change.name
+          : change.object.name
+        : undefined;
+    if (inherited && changedPolicy !== undefined && parent?.get("HostEndpoint", hep.name) === hep) {
+      const kept = inherited.filter((p) => p.name !== changedPolicy);
+      const now = state.get("GlobalNetworkPolicy", changedPolicy);
+      return now && policySelects(now, hep) ? [...kept, now] : kept;
+    }
+    return state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep));
+  });
+}
+
+/**
  * The ordered policies per stage and direction for one HEP. A policy joins a direction only when
  * its `types` include it (addPolicyToTierInfo). doNotTrack policies are ignored on `*` HEPs: Felix
  * logs a warning and skips them (endpoint_mgr.go updateHostEndpoints; calico-semantics §5.6).
@@ -58,7 +83,7 @@ function group(
  */
 export function hepPolicies(state: ClusterState, hep: HostEndpoint): HepPolicies {
   return state.memo(`hep-policies:${hep.name}`, () => {
-    const selecting = state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep));
+    const selecting = selectingPolicies(state, hep);
     const untracked = hep.interfaceName === "*" ? [] : selecting.filter((p) => p.doNotTrack);
     const preDNAT = selecting.filter((p) => p.preDNAT);
     const normal = selecting.filter((p) => !p.doNotTrack && !p.preDNAT);

@@ -15,7 +15,7 @@ import type { Cidr, HostEndpoint, IpAddress, NodeResource } from "../calico/type
 import { effectiveFelixConfig } from "./felix-config.js";
 import { governingHostEndpoint } from "./hep-resolution.js";
 import { ipSet, type IpSet } from "./ipsets.js";
-import { hepPolicies, type StagePolicies, type TierPolicies } from "./policy-index.js";
+import { selectingPolicies } from "./policy-index.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
 import type { ClusterState } from "./state.js";
 
@@ -59,55 +59,47 @@ function referencedSets(state: ClusterState): readonly Matcher[] {
   });
 }
 
+function namedPortsAt(state: ClusterState, address: IpAddress): string {
+  const named: string[] = [];
+  for (const hep of state.hostEndpoints) {
+    if (
+      hep.ports.length === 0 ||
+      !hep.expectedIPs.some((ip) => ip.family === address.family && ip.value === address.value)
+    )
+      continue;
+    for (const p of hep.ports) named.push(`${p.name}/${p.protocol.number}/${p.port}`);
+  }
+  return named.sort().join(",");
+}
+
 /** Which referenced sets contain the address, and the named ports defined on it. */
 export function addressSignature(state: ClusterState, address: IpAddress): string {
   const memo = state.memo("address-signatures", () => new Map<string, string>());
   const key = `${address.family}:${address.value}`;
   let sig = memo.get(key);
   if (sig === undefined) {
-    let bits = "";
-    for (const set of referencedSets(state)) bits += set.has(address) ? "1" : "0";
-    const named: string[] = [];
-    for (const hep of state.hostEndpoints) {
-      if (
-        hep.ports.length === 0 ||
-        !hep.expectedIPs.some((ip) => ip.family === address.family && ip.value === address.value)
-      )
-        continue;
-      for (const p of hep.ports) named.push(`${p.name}/${p.protocol.number}/${p.port}`);
-    }
-    sig = `${address.family}:${bits}:${named.sort().join(",")}`;
+    const sets = referencedSets(state);
+    const bits = new Array<string>(sets.length);
+    for (let i = 0; i < sets.length; i++) bits[i] = sets[i]!.has(address) ? "1" : "0";
+    sig = `${address.family}:${bits.join("")}:${namedPortsAt(state, address)}`;
     memo.set(key, sig);
   }
   return sig;
 }
 
-function tiersSig(tiers: readonly TierPolicies[]): string {
-  return tiers
-    .map(
-      (t) =>
-        `${t.tier.name}/${t.tier.order}/${t.tier.defaultAction}[${t.policies.map((p) => p.name).join(",")}]`,
-    )
-    .join(";");
-}
-
-function stageSig(s: StagePolicies): string {
-  return `i{${tiersSig(s.ingress)}}e{${tiersSig(s.egress)}}`;
-}
-
-/** The HostEndpoint's behaviour, both directions, all stages. */
+/**
+ * The HostEndpoint's behaviour, both directions, all stages: within one state it is fixed by the
+ * policies that select it (names identify them; tiers are global), whether it is a `*` HEP
+ * (doNotTrack is ignored there) and whether a profile allows.
+ */
 export function hostEndpointSignature(state: ClusterState, hep: HostEndpoint | undefined): string {
   if (!hep) return "unpoliced";
-  return state.memo(`hep-signature:${hep.name}`, () => {
-    const p = hepPolicies(state, hep);
-    return [
-      hep.profiles.includes("projectcalico-default-allow") ? "allow-profile" : "no-allow-profile",
-      `u:${stageSig(p.untracked)}`,
-      `p:${stageSig(p.preDNAT)}`,
-      `n:${stageSig(p.normal)}`,
-      `f:${stageSig(p.forward)}`,
-    ].join("|");
-  });
+  const names = selectingPolicies(state, hep)
+    .map((p) => p.name)
+    .sort()
+    .join(",");
+  const profile = hep.profiles.includes("projectcalico-default-allow") ? "allow-profile" : "no-allow-profile";
+  return `${profile}|${hep.interfaceName === "*" ? "*" : "if"}|${names}`;
 }
 
 function failsafeSig(state: ClusterState, node: NodeResource): string {
@@ -117,10 +109,21 @@ function failsafeSig(state: ClusterState, node: NodeResource): string {
   return `in[${list(f.failsafeInboundHostPorts.value)}]out[${list(f.failsafeOutboundHostPorts.value)}]`;
 }
 
+/** Long signature strings become small ids, so grouping thousands of nodes hashes short keys. */
+function intern(state: ClusterState, text: string): number {
+  const ids = state.memo("signature-ids", () => new Map<string, number>());
+  let id = ids.get(text);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(text, id);
+  }
+  return id;
+}
+
 /**
- * The signature of a node at one address for flows to or from other nodes (or, with
- * `"loopback"`, for traffic that stays on the node): its governing HEP, failsafe lists and the
- * address's set memberships. `extra` lets callers add facts that decide reporting (coverage).
+ * The signature of a node at one address for flows to or from other nodes (or, with `local`, for
+ * traffic that stays on the node): its governing HEP, failsafe lists and the address's set
+ * memberships, as a short key comparable within one state.
  */
 export function endpointSignature(
   state: ClusterState,
@@ -128,6 +131,19 @@ export function endpointSignature(
   address: IpAddress,
   local: boolean,
 ): string {
-  const hep = governingHostEndpoint(state, node, local ? "loopback" : address);
-  return `${hostEndpointSignature(state, hep)}#${failsafeSig(state, node)}#${addressSignature(state, address)}`;
+  const memo = state.memo("endpoint-signatures", () => new Map<string, string>());
+  const key = `${node.name}|${address.family}:${address.value}|${local}`;
+  let sig = memo.get(key);
+  if (sig === undefined) {
+    const hep = governingHostEndpoint(state, node, local ? "loopback" : address);
+    const hepId = intern(state, hostEndpointSignature(state, hep));
+    const failsafeId = intern(
+      state,
+      state.memo(`failsafe-signature:${node.name}`, () => failsafeSig(state, node)),
+    );
+    const addressId = intern(state, addressSignature(state, address));
+    sig = `${hepId}.${failsafeId}.${addressId}`;
+    memo.set(key, sig);
+  }
+  return sig;
 }

@@ -47,7 +47,12 @@ export class ClusterState {
   /** per-instance memo for derived data; keys are owned by the engine modules */
   readonly cache = new Map<string, unknown>();
 
-  private constructor(private readonly objects: ByKind) {}
+  private constructor(
+    private readonly objects: ByKind,
+    /** the state this one was derived from by `change`: lets derived views update instead of rebuild */
+    readonly parent?: ClusterState,
+    readonly change?: Change,
+  ) {}
 
   static empty(): ClusterState {
     return new ClusterState(EMPTY);
@@ -69,7 +74,8 @@ export class ClusterState {
     } else {
       next.set(change.object.name, change.object);
     }
-    return new ClusterState({ ...this.objects, [kind]: next });
+    // Keep only one generation of history: a chain of parents would keep every old state alive.
+    return new ClusterState({ ...this.objects, [kind]: next }, this.detached(), change);
   }
 
   get<K extends ResourceKind>(kind: K, name: string): Extract<CalicoResource, { kind: K }> | undefined {
@@ -126,6 +132,19 @@ export class ClusterState {
         return byNode;
       }).get(node) ?? []
     );
+  }
+
+  /** This state without its own parent link, to be the parent of the next one. */
+  private detached(): ClusterState {
+    if (!this.parent) return this;
+    const copy = new ClusterState(this.objects);
+    for (const [k, v] of this.cache) copy.cache.set(k, v);
+    return copy;
+  }
+
+  /** A memo entry of this state if computed, without computing it. */
+  peek<T>(key: string): T | undefined {
+    return this.cache.get(key) as T | undefined;
   }
 
   memo<T>(key: string, compute: () => T): T {

@@ -20,14 +20,21 @@ export function ipBits(family: IpFamily): 32 | 128 {
 }
 
 /** The largest address of the family (all bits set). */
+const ALL_ONES: Record<IpFamily, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };
+
 function allOnes(family: IpFamily): bigint {
-  return (1n << BigInt(ipBits(family))) - 1n;
+  return ALL_ONES[family];
 }
+
+/** Masks for every prefix length, computed once: containment checks run in hot loops. */
+const MASKS: Record<IpFamily, readonly bigint[]> = {
+  4: Array.from({ length: 33 }, (_, p) => ALL_ONES[4] ^ ((1n << BigInt(32 - p)) - 1n)),
+  6: Array.from({ length: 129 }, (_, p) => ALL_ONES[6] ^ ((1n << BigInt(128 - p)) - 1n)),
+};
 
 /** Network mask with `prefix` leading one bits. */
 function prefixMask(family: IpFamily, prefix: number): bigint {
-  const bits = ipBits(family);
-  return allOnes(family) ^ ((1n << BigInt(bits - prefix)) - 1n);
+  return MASKS[family][prefix] ?? ALL_ONES[family];
 }
 
 // ---------------------------------------------------------------------------------------------

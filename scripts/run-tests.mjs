@@ -39,6 +39,8 @@ const result = spawnSync(
     "--import",
     "tsx",
     "--test",
+    // A hung test must fail, not stall CI. (Not --test-force-exit: it cuts off the TAP report.)
+    "--test-timeout=180000",
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",
     "--test-reporter=tap",

@@ -6,34 +6,30 @@ import { warningLine } from "../decision/messages.js";
 import { findingJson } from "./check.js";
 import { loadConfigFile } from "./config-input.js";
 import { EXIT_DENIED, EXIT_OK, UsageError, type CliIo } from "./io.js";
-import { describeRejected, loadStateFromPath } from "./state-input.js";
+import { describeRejected, loadStateFrom } from "./state-input.js";
 
 interface StateOptions {
   readonly state?: string;
   readonly cluster?: boolean;
+  readonly kubeconfig?: string;
   readonly config?: string;
   readonly output?: string;
   readonly interface?: string;
 }
 
-function stateFrom(opts: StateOptions, io: CliIo) {
-  if (opts.cluster)
-    throw new UsageError(
-      "--cluster needs the live-state informers, which this build does not have yet; use --state",
-    );
-  if (!opts.state) throw new UsageError("--state <path> is required");
-  const loaded = loadStateFromPath(opts.state);
+async function stateFrom(opts: StateOptions, io: CliIo) {
+  const loaded = await loadStateFrom(opts);
   for (const line of describeRejected(loaded)) io.err(line);
   return loaded.state;
 }
 
 /** `audit`: every current finding; exit 1 when there is any. */
-export function runAudit(opts: StateOptions, io: CliIo): number {
+export async function runAudit(opts: StateOptions, io: CliIo): Promise<number> {
   const output = opts.output ?? "text";
   if (output !== "text" && output !== "json")
     throw new UsageError(`--output must be text or json, got "${output}"`);
   const config = loadConfigFile(opts.config);
-  const findings = auditFindings(stateFrom(opts, io), config);
+  const findings = auditFindings(await stateFrom(opts, io), config);
   if (output === "json") io.out(JSON.stringify({ findings: findings.map(findingJson) }, null, 2));
   else {
     for (const f of findings) io.out(`${f.check}: ${warningLine(f).slice(0, 200)}`);
@@ -45,11 +41,11 @@ export function runAudit(opts: StateOptions, io: CliIo): number {
 }
 
 /** `generate-heps`: HostEndpoint YAML for every node that lacks a covering one. */
-export function runGenerateHeps(opts: StateOptions, io: CliIo): number {
+export async function runGenerateHeps(opts: StateOptions, io: CliIo): Promise<number> {
   const iface = opts.interface ?? "eth0";
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(iface))
     throw new UsageError(`--interface "${iface}" is not a Linux interface name (1-15 of a-z A-Z 0-9 _ . -)`);
-  const manifests = generateHostEndpoints(stateFrom(opts, io), iface);
+  const manifests = generateHostEndpoints(await stateFrom(opts, io), iface);
   if (manifests.length === 0) {
     io.err("every node already has a HostEndpoint that lists its InternalIPs");
     return EXIT_OK;
@@ -71,15 +67,23 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
       "list every current finding (required ports dropped, nodes without HostEndpoint, failsafe ports missing)",
     )
     .option("--state <path>", "YAML file or directory with the cluster's Nodes and Calico objects")
-    .option("--cluster", "read the live cluster state (needs the informers)")
+    .option(
+      "--cluster",
+      "read the live cluster state once (in-cluster, --kubeconfig, KUBECONFIG or ~/.kube/config)",
+    )
+    .option("--kubeconfig <file>", "kubeconfig for --cluster")
     .option("--config <file>", "guard config (default: profile rancher)")
     .option("--output <format>", "text (default) or json")
-    .action((opts: StateOptions) => setExit(runAudit(opts, io)));
+    .action(async (opts: StateOptions) => setExit(await runAudit(opts, io)));
   program
     .command("generate-heps")
     .description("print HostEndpoint manifests for nodes that lack a covering HostEndpoint")
     .option("--state <path>", "YAML file or directory with the cluster's Nodes and Calico objects")
-    .option("--cluster", "read the live cluster state (needs the informers)")
+    .option(
+      "--cluster",
+      "read the live cluster state once (in-cluster, --kubeconfig, KUBECONFIG or ~/.kube/config)",
+    )
+    .option("--kubeconfig <file>", "kubeconfig for --cluster")
     .option("--interface <name>", "interfaceName of the generated HostEndpoints", "eth0")
-    .action((opts: StateOptions) => setExit(runGenerateHeps(opts, io)));
+    .action(async (opts: StateOptions) => setExit(await runGenerateHeps(opts, io)));
 }

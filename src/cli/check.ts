@@ -6,11 +6,12 @@ import type { ClusterState } from "../engine/state.js";
 import { loadConfigFile } from "./config-input.js";
 import { EXIT_DENIED, EXIT_OK, UsageError, type CliIo } from "./io.js";
 import { parseKind } from "./kinds.js";
-import { describeRejected, loadStateFromPath } from "./state-input.js";
+import { describeRejected, loadStateFrom } from "./state-input.js";
 
 export interface CheckOptions {
   readonly state?: string;
   readonly cluster?: boolean;
+  readonly kubeconfig?: string;
   readonly file?: readonly string[];
   readonly delete?: readonly string[];
   readonly config?: string;
@@ -79,19 +80,14 @@ function requestsFrom(state: ClusterState, opts: CheckOptions): DecisionRequest[
   return requests;
 }
 
-export function runCheck(opts: CheckOptions, io: CliIo): number {
+export async function runCheck(opts: CheckOptions, io: CliIo): Promise<number> {
   const output = opts.output ?? "text";
   if (output !== "text" && output !== "json")
     throw new UsageError(`--output must be text or json, got "${output}"`);
-  if (opts.cluster)
-    throw new UsageError(
-      "--cluster needs the live-state informers, which this build does not have yet; use --state",
-    );
-  if (!opts.state) throw new UsageError("--state <path> is required");
   if ((opts.file ?? []).length + (opts.delete ?? []).length === 0)
     throw new UsageError("nothing to check: give -f FILE or --delete KIND/NAME");
   const config = loadConfigFile(opts.config);
-  const loaded = loadStateFromPath(opts.state);
+  const loaded = await loadStateFrom(opts);
   for (const line of describeRejected(loaded)) io.err(line);
   let state = loaded.state;
   const decisions: Decision[] = [];
@@ -122,10 +118,14 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     .command("check")
     .description("decide changes as the webhook would, in order (admitted ones are applied before the next)")
     .option("--state <path>", "YAML file or directory with the cluster's Nodes and Calico objects")
-    .option("--cluster", "read the live cluster state (needs the informers)")
+    .option(
+      "--cluster",
+      "read the live cluster state once (in-cluster, --kubeconfig, KUBECONFIG or ~/.kube/config)",
+    )
+    .option("--kubeconfig <file>", "kubeconfig for --cluster")
     .option("-f, --file <file>", "objects to apply (multi-document YAML); repeatable", collect)
     .option("--delete <kind/name>", "an object to delete, e.g. hostendpoint/node-2; repeatable", collect)
     .option("--config <file>", "guard config (default: profile rancher, mode enforce)")
     .option("--output <format>", "text (default) or json")
-    .action((opts: CheckOptions) => setExit(runCheck(opts, io)));
+    .action(async (opts: CheckOptions) => setExit(await runCheck(opts, io)));
 }

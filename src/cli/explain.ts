@@ -4,10 +4,12 @@ import { describeEnd, resolveFlow, type Flow } from "../engine/flow.js";
 import type { TraceStep } from "../engine/evaluate.js";
 import { PROTOCOL_NUMBERS } from "../calico/types.js";
 import { EXIT_DENIED, EXIT_OK, UsageError, type CliIo } from "./io.js";
-import { describeRejected, loadStateFromPath } from "./state-input.js";
+import { describeRejected, loadStateFrom } from "./state-input.js";
 
 export interface ExplainOptions {
-  readonly state: string;
+  readonly state?: string;
+  readonly cluster?: boolean;
+  readonly kubeconfig?: string;
   readonly from: string;
   readonly to: string;
   readonly protocol: string;
@@ -87,11 +89,11 @@ export function explanationText(flow: Flow, e: FlowExplanation): string {
   return lines.join("\n");
 }
 
-export function runExplain(opts: ExplainOptions, io: CliIo): number {
+export async function runExplain(opts: ExplainOptions, io: CliIo): Promise<number> {
   const output = opts.output ?? "text";
   if (output !== "text" && output !== "json")
     throw new UsageError(`--output must be text or json, got "${output}"`);
-  const loaded = loadStateFromPath(opts.state);
+  const loaded = await loadStateFrom(opts);
   for (const line of describeRejected(loaded)) io.err(line);
   const flow = resolveFlow(loaded.state, {
     from: opts.from,
@@ -118,7 +120,12 @@ export function registerExplain(program: Command, io: CliIo, setExit: (code: num
     .description(
       "show the verdict Calico gives one flow, with the trace of stages, tiers, policies and rules",
     )
-    .requiredOption("--state <path>", "YAML file or directory of YAML files with Nodes and Calico objects")
+    .option("--state <path>", "YAML file or directory of YAML files with Nodes and Calico objects")
+    .option(
+      "--cluster",
+      "read the live cluster state once (in-cluster, --kubeconfig, KUBECONFIG or ~/.kube/config)",
+    )
+    .option("--kubeconfig <file>", "kubeconfig for --cluster")
     .requiredOption("--from <end>", "source: NODE, NODE@IP or an IP address")
     .requiredOption("--to <end>", "destination: NODE, NODE@IP or an IP address")
     .requiredOption("--protocol <p>", "TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a protocol number")
@@ -127,5 +134,5 @@ export function registerExplain(program: Command, io: CliIo, setExit: (code: num
     .option("--icmp-code <c>", "ICMP code")
     .option("--path <path>", "host (default) or forward (DNAT to a pod, e.g. NodePort)")
     .option("--output <format>", "text (default) or json")
-    .action((opts: ExplainOptions) => setExit(runExplain(opts, io)));
+    .action(async (opts: ExplainOptions) => setExit(await runExplain(opts, io)));
 }

@@ -5,6 +5,8 @@ import { Command, CommanderError } from "commander";
 import { registerAudit } from "./audit.js";
 import { registerCheck } from "./check.js";
 import { registerExplain } from "./explain.js";
+import { registerReview } from "./review.js";
+import { registerServe } from "./serve.js";
 import { registerTest } from "./test-command.js";
 import { EXIT_BAD_INPUT, processIo, UsageError, type CliIo } from "./io.js";
 
@@ -25,6 +27,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerTest(program, io, setExit);
   registerCheck(program, io, setExit);
   registerAudit(program, io, setExit);
+  registerServe(program, io, setExit);
+  registerReview(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exit;

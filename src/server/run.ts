@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
@@ -112,14 +112,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         : logger.info("TLS certificate reloaded"),
     interval,
   );
+  // The config file is polled by content. (fs.watchFile takes its baseline stat asynchronously, so a
+  // change right after start could become the baseline and be missed; a mounted ConfigMap is small.)
+  let configText = opts.configFile ? readConfigText(opts.configFile) : undefined;
   const reloadConfig = () => {
     if (!opts.configFile) return;
-    let text: string;
-    try {
-      text = readFileSync(opts.configFile, "utf8");
-    } catch (e) {
+    const text = readConfigText(opts.configFile);
+    if (text === configText) return;
+    configText = text;
+    if (text === undefined) {
       metrics.configReloadFailures.inc();
-      logger.error({ err: e, file: opts.configFile }, "config reload failed; keeping the previous config");
+      logger.error({ file: opts.configFile }, "config file unreadable; keeping the previous config");
       return;
     }
     const errors = config.load(text);
@@ -128,7 +131,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       logger.error({ file: opts.configFile, errors }, "invalid config; keeping the previous config");
     } else logger.info({ file: opts.configFile }, "config reloaded");
   };
-  if (opts.configFile) watchFile(opts.configFile, { interval }, reloadConfig);
+  const configTimer = opts.configFile ? setInterval(reloadConfig, interval) : undefined;
+  configTimer?.unref();
 
   await app.listen({ host: opts.host, port: opts.port });
   await probe.listen({ host: opts.host, port: opts.probePort });
@@ -141,7 +145,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       draining = true;
       await drain();
       stopTls();
-      if (opts.configFile) unwatchFile(opts.configFile, reloadConfig);
+      if (configTimer) clearInterval(configTimer);
       // fastify's close stops accepting and waits for in-flight requests before resolving.
       await app.close();
       await probe.close();
@@ -149,4 +153,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await opts.onClose?.();
     })());
   return { port, probePort, app, probe, metrics, close };
+}
+
+function readConfigText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Server as HttpsServer, ServerOptions } from "node:https";
 import type { SecureContextOptions } from "node:tls";
 
@@ -20,9 +20,10 @@ export function httpsOptions(files: TlsFiles): ServerOptions {
 
 /**
  * Reload the certificate when its files change on disk, without dropping connections:
- * `setSecureContext` applies to new handshakes only. Polling (`watchFile`) rather than `fs.watch`
- * because Kubernetes updates Secret volumes by swapping a symlink, which inotify on the file misses.
- * A half-written pair (key and cert out of step) fails to load and is retried on the next change.
+ * `setSecureContext` applies to new handshakes only. The files are polled by content: Kubernetes
+ * updates Secret volumes by swapping a symlink, which inotify on the file misses, and fs.watchFile
+ * takes its baseline asynchronously, so a change right after start could be missed. A half-written
+ * pair (key and cert out of step) fails to load and is retried on the next poll.
  */
 export function watchTls(
   server: HttpsServer,
@@ -30,18 +31,26 @@ export function watchTls(
   onReload: (error?: Error) => void,
   intervalMs = 2000,
 ): () => void {
-  const reload = () => {
+  const read = (): string | undefined => {
+    try {
+      return `${readFileSync(files.certFile, "utf8")}\n${readFileSync(files.keyFile, "utf8")}`;
+    } catch {
+      return undefined;
+    }
+  };
+  let loaded = read();
+  const poll = () => {
+    const now = read();
+    if (now === undefined || now === loaded) return;
     try {
       server.setSecureContext({ ...readTls(files), minVersion: MIN_TLS_VERSION });
+      loaded = now;
       onReload();
     } catch (e) {
       onReload(e instanceof Error ? e : new Error(String(e)));
     }
   };
-  watchFile(files.certFile, { interval: intervalMs }, reload);
-  watchFile(files.keyFile, { interval: intervalMs }, reload);
-  return () => {
-    unwatchFile(files.certFile, reload);
-    unwatchFile(files.keyFile, reload);
-  };
+  const timer = setInterval(poll, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

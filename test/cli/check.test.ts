@@ -102,7 +102,7 @@ spec:
   });
 
   const bad: [string, string[], RegExp][] = [
-    ["no state", ["check", "-f", change("bad-empty-failsafe.yaml")], /--state/],
+    ["no state", ["check", "-f", change("bad-empty-failsafe.yaml")], /--state <path> or --cluster/],
     ["nothing to check", ["check", "--state", STATE], /nothing to check/],
     ["bad delete target", ["check", "--state", STATE, "--delete", "pods/x"], /KIND\/NAME/],
     ["missing file", ["check", "--state", STATE, "-f", "/nonexistent.yaml"], /cannot read/],
@@ -119,7 +119,23 @@ spec:
       ],
       /invalid config/,
     ],
-    ["--cluster not yet", ["check", "--cluster", "-f", change("bad-empty-failsafe.yaml")], /informers/],
+    [
+      "--state and --cluster",
+      ["check", "--state", STATE, "--cluster", "-f", change("bad-empty-failsafe.yaml")],
+      /not both/,
+    ],
+    [
+      "--cluster with a kubeconfig that does not exist",
+      [
+        "check",
+        "--cluster",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+        "-f",
+        change("bad-empty-failsafe.yaml"),
+      ],
+      /cannot read the cluster/,
+    ],
   ];
   for (const [name, args, message] of bad) {
     test(`bad input exits 2: ${name}`, async () => {

@@ -1,0 +1,129 @@
+/**
+ * The real `hostguard serve` process: what `npm start` runs. No cluster configuration here, so it
+ * serves examples/cluster with a development certificate.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseAuditLine } from "../../src/audit/line.js";
+
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  probePort: number;
+  certDir: string;
+  stdout: () => string;
+  exit: Promise<number | null>;
+}
+
+async function serve(): Promise<Served> {
+  const home = mkdtempSync(join(tmpdir(), "hostguard-home-"));
+  const env = { ...process.env, HOME: home, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" };
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--probe-port",
+      "0",
+      "--shutdown-delay",
+      "0.2",
+    ],
+    { env },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  for (let i = 0; i < 400 && !/webhook on https/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+  const m = /https:\/\/127\.0\.0\.1:(\d+)\/validate.*http:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
+  assert.ok(m, `serve did not start: ${err}`);
+  const dir = /certificate for localhost and 127\.0\.0\.1 in (\S+)/.exec(err);
+  assert.ok(dir, err);
+  assert.match(err, /serving the example cluster/);
+  return { child, port: Number(m[1]), probePort: Number(m[2]), certDir: dir[1]!, stdout: () => out, exit };
+}
+
+function review(s: Served, file: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port: s.port,
+        path: "/validate",
+        method: "POST",
+        ca: readFileSync(join(s.certDir, "tls.crt")),
+        servername: "localhost",
+        headers: { "content-type": "application/json" },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(readFileSync(file));
+  });
+}
+
+function probe(s: Served, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: "127.0.0.1", port: s.probePort, path }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+test("npm start serves the example cluster: README's review is denied, audit lines on stdout, SIGTERM exits 0 with no failed review", async () => {
+  const s = await serve();
+  try {
+    assert.equal(await probe(s, "/readyz"), 200);
+    assert.equal(await probe(s, "/healthz"), 200);
+    const denied = await review(s, "examples/admission/delete-hostendpoint-node-2.json");
+    assert.equal(denied.status, 200);
+    const response = (
+      JSON.parse(denied.body) as { response: { allowed: boolean; status: { code: number; message: string } } }
+    ).response;
+    assert.equal(response.allowed, false);
+    assert.equal(response.status.code, 403);
+    assert.match(response.status.message, /DELETE HostEndpoint node-2/);
+
+    const inFlight = Array.from({ length: 12 }, (_, i) =>
+      review(
+        s,
+        i % 2
+          ? "examples/admission/create-globalnetworkset.json"
+          : "examples/admission/delete-hostendpoint-node-2.json",
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    s.child.kill("SIGTERM");
+    const results = await Promise.all(inFlight);
+    for (const r of results) assert.equal(r.status, 200, r.body);
+    assert.equal(await s.exit, 0);
+
+    const records = s.stdout().trim().split("\n").map(parseAuditLine);
+    assert.equal(records.length, 13, s.stdout());
+    assert.ok(records.every((r) => r !== undefined));
+    assert.equal(records[0]!.decision, "denied");
+    assert.equal(records[0]!.user, "alice");
+  } finally {
+    s.child.kill("SIGKILL");
+  }
+});

@@ -1,16 +1,6 @@
 /**
  * Field paths for config errors: `requirements[0].ports[2]`, `failsafe.inbound`, `breakGlass["odd key"]`.
  * Operators read these in logs after a reload was refused, so they must point at the exact YAML node.
+ * Same spelling as Calico object errors (src/calico/field-path.ts).
  */
-
-/** Keys that can be written after a dot without ambiguity; anything else is quoted in brackets. */
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-export function keyPath(parent: string, key: string): string {
-  if (!PLAIN_KEY.test(key)) return `${parent}[${JSON.stringify(key)}]`;
-  return parent === "" ? key : `${parent}.${key}`;
-}
-
-export function indexPath(parent: string, index: number): string {
-  return `${parent}[${index}]`;
-}
+export { child as keyPath, item as indexPath } from "../calico/field-path.js";

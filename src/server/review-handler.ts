@@ -8,6 +8,7 @@ import {
   type AdmissionRequest,
   type ReviewAnswer,
 } from "../admission/review.js";
+import type { AuditInput } from "../audit/from-decision.js";
 import { auditOutcome } from "../audit/record.js";
 import type { StateSource } from "../cluster/state-source.js";
 import type { GuardConfig, Mode } from "../config/types.js";
@@ -16,23 +17,8 @@ import { clip } from "../decision/messages.js";
 import type { ConfigHolder } from "./config-holder.js";
 import type { Metrics } from "./metrics.js";
 
-/** Request metadata the audit log needs besides the decision. */
-export interface ReviewContext {
-  readonly decisionId: string;
-  readonly uid: string;
-  readonly user: string;
-  readonly groups: readonly string[];
-  readonly operation: string;
-  readonly apiGroup: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly dryRun: boolean;
-  readonly durationMs: number;
-  readonly time: Date;
-  readonly object: unknown;
-  readonly oldObject: unknown;
-}
+/** Request metadata the audit log needs besides the decision (the audit input minus decision and flags). */
+export type ReviewContext = Omit<AuditInput, "decision" | "includeObjects"> & { readonly time: Date };
 
 /** Writes one audit record; wired to the audit sink by the composition root. */
 export type DecisionRecorder = (decision: Decision, context: ReviewContext) => void;

@@ -4,6 +4,7 @@
  */
 import { err, ok, type FieldError, type Result } from "../calico/result.js";
 import type { UserInfo } from "../decision/decide.js";
+import type { FlowSpec } from "../engine/flow.js";
 
 export interface ExpectedViolation {
   readonly check?: string;
@@ -33,14 +34,8 @@ export interface SuiteStep {
   readonly expect: StepExpectation;
 }
 
-export interface SuiteFlow {
-  readonly from: string;
-  readonly to: string;
-  readonly protocol: unknown;
-  readonly port?: unknown;
-  readonly icmpType?: unknown;
-  readonly icmpCode?: unknown;
-  readonly path?: unknown;
+/** A flow of a suite: a flow as people write it, and the verdict expected for it. */
+export interface SuiteFlow extends FlowSpec {
   readonly expect: "allow" | "deny";
 }
 

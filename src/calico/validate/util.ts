@@ -74,17 +74,9 @@ export function stringEntries(object: unknown): [string, string][] {
   return out;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { child, item } from "../field-path.js";
 
-/** `spec.selector`, or `metadata.labels["kubernetes-host"]` when the key is not an identifier. */
-export function child(path: string, key: string): string {
-  if (IDENTIFIER.test(key)) return path === "" ? key : `${path}.${key}`;
-  return `${path}[${JSON.stringify(key)}]`;
-}
-
-export function item(path: string, index: number): string {
-  return `${path}[${index}]`;
-}
+export { child, item };
 
 export function report(errors: Errors, path: string, reason: string): void {
   errors.push({ path, reason });

@@ -248,7 +248,9 @@ async function main(): Promise<number> {
         progress,
         ...(values["cpu-prof"] !== undefined && { cpuProfileDir: resolve(values["cpu-prof"]) }),
       };
-      const serveHere = label === "1k";
+      // The 1k process serves HTTPS after its decide phase (its state is indexed by then), except when
+      // profiling: a server still deciding is killed at the end, and a killed process writes no profile.
+      const serveHere = label === "1k" && values["cpu-prof"] === undefined;
       let handle: ScaleHandle = await runScale(
         label,
         {
@@ -262,7 +264,7 @@ async function main(): Promise<number> {
       runs[label] = handle.run;
       decide[label] = decideFigures(handle.run, plan.scales[label], plan.requestsPerType);
       if (handle.run.error) progress(`[${label}] error: ${handle.run.error}`);
-      if (!serveHere) {
+      if (label !== "1k") {
         await handle.stop();
         continue;
       }

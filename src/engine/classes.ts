@@ -16,7 +16,7 @@ import { evaluateSide, type FlowPath, type SideVerdict, type Verdict } from "./e
 import { effectiveFelixConfig } from "./felix-config.js";
 import type { FlowEnd } from "./flow.js";
 import { governingHostEndpoint } from "./hep-resolution.js";
-import { ipSetMembers, namedPortMembers } from "./ipsets.js";
+import { ipSet, namedPortMembersAt, type IpSet } from "./ipsets.js";
 import { PROTOCOLS_WITH_PORTS, type Packet } from "./packet.js";
 import { hepPolicies, type Direction, type TierPolicies } from "./policy-index.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
@@ -68,25 +68,38 @@ interface Interval {
 
 type Sets = Interval[][];
 
-/** Cut [first,last] at every boundary of every set; group the pieces by which sets contain them. */
+/**
+ * Cut [first,last] at every boundary of every set; group the pieces by which sets contain them.
+ * One sweep over the sorted boundaries keeps a count of open intervals per set, so the work grows
+ * with the number of boundaries inside the range, not with boundaries × sets × members.
+ */
 function classes(first: bigint, last: bigint, sets: Sets): Interval[][] {
-  const cuts = new Set<bigint>([first]);
-  for (const set of sets) {
+  // events: at `at`, set `set` opens (+1) or closes (-1) an interval; only the part inside the range
+  const events: { at: bigint; set: number; delta: number }[] = [];
+  sets.forEach((set, index) => {
     for (const iv of set) {
-      if (iv.first > first && iv.first <= last) cuts.add(iv.first);
-      if (iv.last >= first && iv.last < last) cuts.add(iv.last + 1n);
+      if (iv.last < first || iv.first > last) continue;
+      events.push({ at: iv.first > first ? iv.first : first, set: index, delta: 1 });
+      if (iv.last < last) events.push({ at: iv.last + 1n, set: index, delta: -1 });
     }
-  }
-  const points = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  });
+  events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const open = new Array<number>(sets.length).fill(0);
   const groups = new Map<string, Interval[]>();
-  for (let i = 0; i < points.length; i++) {
-    const start = points[i]!;
-    const end = i + 1 < points.length ? points[i + 1]! - 1n : last;
+  let start = first;
+  let i = 0;
+  while (start <= last) {
+    while (i < events.length && events[i]!.at === start) {
+      open[events[i]!.set]! += events[i]!.delta;
+      i++;
+    }
+    const end = i < events.length ? events[i]!.at - 1n : last;
     let signature = "";
-    for (const set of sets) signature += set.some((iv) => iv.first <= start && start <= iv.last) ? "1" : "0";
+    for (const n of open) signature += n > 0 ? "1" : "0";
     const group = groups.get(signature);
     if (group) group.push({ first: start, last: end });
     else groups.set(signature, [{ first: start, last: end }]);
+    start = end + 1n;
   }
   return [...groups.values()];
 }
@@ -100,6 +113,22 @@ function cidrInterval(c: Cidr): Interval {
     intervals.set(c, iv);
   }
   return iv;
+}
+
+const listIntervalCache = new WeakMap<readonly Cidr[], Interval[]>();
+
+function listIntervals(cidrs: readonly Cidr[]): Interval[] {
+  let list = listIntervalCache.get(cidrs);
+  if (!list) listIntervalCache.set(cidrs, (list = cidrs.map(cidrInterval)));
+  return list;
+}
+
+const setIntervalCache = new WeakMap<IpSet, Interval[]>();
+
+function setIntervals(set: IpSet): Interval[] {
+  let list = setIntervalCache.get(set);
+  if (!list) setIntervalCache.set(set, (list = set.members.map(cidrInterval)));
+  return list;
 }
 
 function rulesOf(tiers: readonly TierPolicies[], side: Direction): Rule[] {
@@ -117,14 +146,9 @@ function portSet(
   for (const e of entries) {
     if (e.kind === "range") out.push({ first: BigInt(e.min), last: BigInt(e.max) });
     else {
-      for (const m of namedPortMembers(state, selector, e.name)) {
-        if (
-          m.port.protocol.number === protocol &&
-          m.ip.family === dst.address.family &&
-          m.ip.value === dst.address.value
-        ) {
+      for (const m of namedPortMembersAt(state, selector, e.name, dst.address)) {
+        if (m.port.protocol.number === protocol)
           out.push({ first: BigInt(m.port.port), last: BigInt(m.port.port) });
-        }
       }
     }
   }
@@ -133,6 +157,39 @@ function portSet(
 
 function nodeHep(state: ClusterState, end: FlowEnd & { kind: "node" }, local: boolean) {
   return governingHostEndpoint(state, end.node, local ? "loopback" : end.address);
+}
+
+interface SideSets {
+  readonly address: Sets;
+  readonly ports: Sets;
+}
+
+/**
+ * The sets of one side, once per (HEP, side, stages, destination address, protocol) and state: every
+ * box to the same destination through the same HEP cuts along the same boundaries.
+ */
+function sideSets(
+  state: ClusterState,
+  hepName: string,
+  side: Direction,
+  node: NodeResource,
+  hepTiers: readonly (readonly TierPolicies[])[],
+  dst: FlowEnd,
+  protocol: number,
+  stagesId: string,
+  withAddresses: boolean,
+): SideSets {
+  const memo = state.memo("box-side-sets", () => new Map<string, SideSets>());
+  const key = `${hepName}|${side}|${stagesId}|${dst.address.family}:${dst.address.value}|${protocol}|${withAddresses}`;
+  let sets = memo.get(key);
+  if (!sets) {
+    const address: Sets = [];
+    const ports: Sets = [];
+    collectSets(state, side, node, hepTiers, dst, protocol, withAddresses ? address : null, ports);
+    sets = { address, ports };
+    memo.set(key, sets);
+  }
+  return sets;
 }
 
 /** Address and port sets that can change the verdict of one side. */
@@ -146,16 +203,26 @@ function collectSets(
   addressSets: Sets | null,
   portSets: Sets,
 ): void {
+  // The same list (an IP set, a nets list) is mentioned by many rules: one copy of its intervals,
+  // and one entry, is enough to cut along it.
+  const seen = new Set<Interval[]>();
+  const add = (list: Interval[]) => {
+    if (addressSets && !seen.has(list)) {
+      seen.add(list);
+      addressSets.push(list);
+    }
+  };
   for (const tiers of hepTiers) {
     for (const rule of rulesOf(tiers, side)) {
+      // A rule for another protocol matches no packet of this box: it cuts nothing.
+      if (rule.protocol && rule.protocol.number !== protocol) continue;
       if (addressSets) {
         const s = rule.source;
-        if (s.nets.length > 0) addressSets.push(s.nets.map(cidrInterval));
-        if (s.notNets.length > 0) addressSets.push(s.notNets.map(cidrInterval));
-        const sel = ruleSelectorNode(s);
-        if (sel) addressSets.push(ipSetMembers(state, sel).map(cidrInterval));
-        const notSel = notSelectorNode(s);
-        if (notSel) addressSets.push(ipSetMembers(state, notSel).map(cidrInterval));
+        if (s.nets.length > 0) add(listIntervals(s.nets));
+        if (s.notNets.length > 0) add(listIntervals(s.notNets));
+        for (const sel of [ruleSelectorNode(s), notSelectorNode(s)]) {
+          if (sel) add(setIntervals(ipSet(state, sel)));
+        }
       }
       const d = rule.destination;
       const dstSel = ruleSelectorNode(d);
@@ -188,34 +255,40 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
   const srcHep = q.from.kind === "node" ? nodeHep(state, q.from.end, local) : undefined;
   const dstHep = nodeHep(state, q.to, local);
 
-  const addressSets: Sets | null = q.from.kind === "external" ? [] : null;
+  const external = q.from.kind === "external";
+  const addressSets: Sets | null = external ? [] : null;
   const portSets: Sets = [];
   if (dstHep) {
     const p = hepPolicies(state, dstHep);
     const last = q.path === "forward" ? p.forward.ingress : p.normal.ingress;
-    collectSets(
+    const sets = sideSets(
       state,
+      dstHep.name,
       "ingress",
       q.to.node,
       [p.untracked.ingress, p.preDNAT.ingress, last],
       q.to,
       q.protocol,
-      addressSets,
-      portSets,
+      q.path,
+      external,
     );
+    addressSets?.push(...sets.address);
+    portSets.push(...sets.ports);
   }
   if (srcHep && q.from.kind === "node") {
     const p = hepPolicies(state, srcHep);
-    collectSets(
+    const sets = sideSets(
       state,
+      srcHep.name,
       "egress",
       q.from.end.node,
       [p.untracked.egress, p.normal.egress],
       q.to,
       q.protocol,
-      null,
-      portSets,
+      "host",
+      false,
     );
+    portSets.push(...sets.ports);
   }
 
   const srcFirst = q.from.kind === "node" ? q.from.end.address.value : q.from.range.first;
@@ -271,7 +344,47 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
       }
     }
   }
-  return mergePorts(segments);
+  return mergeAddresses(mergePorts(segments));
+}
+
+/**
+ * Adjacent address intervals with the same ports and outcome become one: an external range is cut
+ * at every member of every set its rules mention (thousands of node addresses), but most of the
+ * pieces get the same verdict, and the boxes are cached (engine/box-cache.ts).
+ */
+function mergeAddresses(segments: BoxSegment[]): BoxSegment[] {
+  if (segments.length < 2) return segments;
+  const keys = new Map<BoxOutcome, string>();
+  const keyOf = (o: BoxOutcome) => {
+    let k = keys.get(o);
+    if (k === undefined) keys.set(o, (k = outcomeKey(o)));
+    return k;
+  };
+  const sorted = [...segments].sort((a, b) =>
+    (a.portMin ?? 0) !== (b.portMin ?? 0)
+      ? (a.portMin ?? 0) - (b.portMin ?? 0)
+      : (a.portMax ?? 0) !== (b.portMax ?? 0)
+        ? (a.portMax ?? 0) - (b.portMax ?? 0)
+        : a.srcFirst < b.srcFirst
+          ? -1
+          : a.srcFirst > b.srcFirst
+            ? 1
+            : 0,
+  );
+  const out: BoxSegment[] = [];
+  for (const s of sorted) {
+    const prev = out[out.length - 1];
+    if (
+      prev &&
+      prev.portMin === s.portMin &&
+      prev.portMax === s.portMax &&
+      prev.srcLast + 1n === s.srcFirst &&
+      keyOf(prev.outcome) === keyOf(s.outcome)
+    ) {
+      out[out.length - 1] = { ...prev, srcLast: s.srcLast };
+    } else out.push(s);
+  }
+  return out;
 }
 
 function mergePorts(segments: BoxSegment[]): BoxSegment[] {

@@ -157,7 +157,10 @@ function runTiers(
       const last = policies[policies.length - 1]!;
       const reason =
         `end of tier ${tier.name}: ${policies.length === 1 ? "policy" : "policies"} ` +
-        `${policies.map((p) => p.name).join(", ")} select the host endpoint for ${side} and no rule allows it`;
+        `${policies
+          .map((p) => p.name)
+          .sort()
+          .join(", ")} select the host endpoint for ${side} and no rule allows it`;
       trace?.push({ side, node, stage, tier: tier.name, outcome: "end-of-tier", detail: reason });
       return { verdict: "deny", stage, tier: tier.name, policy: last.name, reason };
     }

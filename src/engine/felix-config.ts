@@ -7,6 +7,7 @@ import type {
   NodeResource,
   ProtoPort,
 } from "../calico/types.js";
+import { changeKind } from "./change.js";
 import type { ClusterState } from "./state.js";
 
 /**
@@ -107,6 +108,12 @@ function pick<K extends keyof FelixFields, T>(
 
 export function effectiveFelixConfig(state: ClusterState, node: NodeResource): EffectiveFelixConfig {
   return state.memo(`felix:${node.name}`, () => {
+    // Only FelixConfiguration and Node changes (labels, for selector-scoped configs) can alter it.
+    const inherited = state.inherited<EffectiveFelixConfig>(`felix:${node.name}`, (c) => {
+      const kind = changeKind(c);
+      return kind !== "FelixConfiguration" && kind !== "Node";
+    });
+    if (inherited) return inherited;
     const sources = felixSourcesFor(state, node);
     return {
       failsafeInboundHostPorts: pick(sources, "failsafeInboundHostPorts", DEFAULT_FAILSAFE_INBOUND),

@@ -1,6 +1,7 @@
 import { evaluateSelector } from "../calico/selector/index.js";
 import type { GlobalNetworkPolicy, HostEndpoint } from "../calico/types.js";
 import { policySelectorNode } from "./selector-scope.js";
+import { changeKind, changeName } from "./change.js";
 import type { ClusterState } from "./state.js";
 import { compareTiers, resolveTier, type TierInfo } from "./tiers.js";
 
@@ -51,25 +52,26 @@ function group(
 }
 
 /**
- * The names of the policies that select a HEP. When the state was derived from a parent by one
- * policy change and the HEP itself is unchanged, only that policy's selector is evaluated again:
- * the webhook decides every write against `before.apply(change)` (design §4 "only recompute what a
- * change can affect").
+ * The policies that select a HEP. When the state was derived from a parent by one change and the
+ * HEP itself is unchanged, the parent's list carries over: only a policy change can alter it, and
+ * then only that policy's selector is evaluated again. The list object itself is kept when the
+ * changed policy neither selected nor selects the HEP, so views built on it carry over too. (The
+ * webhook decides every write against `before.apply(change)`: design §4 "only recompute what a
+ * change can affect".)
  */
 export function selectingPolicies(state: ClusterState, hep: HostEndpoint): readonly GlobalNetworkPolicy[] {
   return state.memo(`hep-selecting:${hep.name}`, () => {
     const { parent, change } = state;
     const inherited = parent?.peek<readonly GlobalNetworkPolicy[]>(`hep-selecting:${hep.name}`);
-    const changedPolicy =
-      change && (change.operation === "DELETE" ? change.kind : change.object.kind) === "GlobalNetworkPolicy"
-        ? change.operation === "DELETE"
-          ? change.name
-          : change.object.name
-        : undefined;
-    if (inherited && changedPolicy !== undefined && parent?.get("HostEndpoint", hep.name) === hep) {
-      const kept = inherited.filter((p) => p.name !== changedPolicy);
-      const now = state.get("GlobalNetworkPolicy", changedPolicy);
-      return now && policySelects(now, hep) ? [...kept, now] : kept;
+    if (inherited && change && parent?.get("HostEndpoint", hep.name) === hep) {
+      if (changeKind(change) !== "GlobalNetworkPolicy") return inherited;
+      const name = changeName(change);
+      const now = state.get("GlobalNetworkPolicy", name);
+      const selectsNow = now !== undefined && policySelects(now, hep);
+      const selectedBefore = inherited.some((p) => p.name === name);
+      if (!selectsNow && !selectedBefore) return inherited;
+      const kept = inherited.filter((p) => p.name !== name);
+      return selectsNow ? [...kept, now] : kept;
     }
     return state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep));
   });
@@ -79,11 +81,23 @@ export function selectingPolicies(state: ClusterState, hep: HostEndpoint): reado
  * The ordered policies per stage and direction for one HEP. A policy joins a direction only when
  * its `types` include it (addPolicyToTierInfo). doNotTrack policies are ignored on `*` HEPs: Felix
  * logs a warning and skips them (endpoint_mgr.go updateHostEndpoints; calico-semantics §5.6).
- * preDNAT policies only ever run on ingress.
+ * preDNAT policies only ever run on ingress. The parent's lists carry over (the same object) when
+ * the selecting policies are the same list and no Tier changed.
  */
 export function hepPolicies(state: ClusterState, hep: HostEndpoint): HepPolicies {
   return state.memo(`hep-policies:${hep.name}`, () => {
     const selecting = selectingPolicies(state, hep);
+    const { parent, change } = state;
+    if (
+      parent &&
+      change &&
+      changeKind(change) !== "Tier" &&
+      parent.get("HostEndpoint", hep.name) === hep &&
+      parent.peek(`hep-selecting:${hep.name}`) === selecting
+    ) {
+      const inherited = parent.peek<HepPolicies>(`hep-policies:${hep.name}`);
+      if (inherited) return inherited;
+    }
     const untracked = hep.interfaceName === "*" ? [] : selecting.filter((p) => p.doNotTrack);
     const preDNAT = selecting.filter((p) => p.preDNAT);
     const normal = selecting.filter((p) => !p.doNotTrack && !p.preDNAT);

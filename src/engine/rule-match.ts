@@ -1,11 +1,10 @@
 import { cidrContainsIp } from "../calico/net/ip.js";
 import type { SelectorNode } from "../calico/selector/ast.js";
 import type { Cidr, IpAddress, IpFamily, PortMatch, Rule } from "../calico/types.js";
-import { ipSet, namedPortMembers } from "./ipsets.js";
+import { ipSet, namedPortMembersAt } from "./ipsets.js";
 import { EPHEMERAL_PORTS, type Packet } from "./packet.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
 import type { ClusterState } from "./state.js";
-import { sameIp } from "./hep-resolution.js";
 
 /** A rule with its effective selectors worked out once. */
 interface CompiledRule {
@@ -72,8 +71,8 @@ function portEntryMatches(
   selector: SelectorNode | undefined,
 ): boolean {
   if (entry.kind === "range") return port >= entry.min && port <= entry.max;
-  return namedPortMembers(state, selector, entry.name).some(
-    (m) => m.port.port === port && m.port.protocol.number === protocol && sameIp(m.ip, ip),
+  return namedPortMembersAt(state, selector, entry.name, ip).some(
+    (m) => m.port.port === port && m.port.protocol.number === protocol,
   );
 }
 

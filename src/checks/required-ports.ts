@@ -2,7 +2,7 @@ import { cidrFirst, cidrLast, parseIp } from "../calico/net/ip.js";
 import { selectorMatches } from "../calico/selector/index.js";
 import type { Cidr, IpAddress, IpFamily, NodeResource } from "../calico/types.js";
 import type { GuardConfig, RequiredPort, RequiredSource, Requirement } from "../config/types.js";
-import { cachedBox, type CachedBox } from "../engine/box-cache.js";
+import { cachedBox } from "../engine/box-cache.js";
 import {
   evaluateBox,
   type BoxOutcome,
@@ -16,11 +16,14 @@ import type { AddressRange } from "../engine/classes.js";
 import {
   changedAddresses,
   endpointClassKey,
+  nodesTouched,
   portSpecKey,
+  portView,
   sideKey,
   sourceSetsKey,
   type EndpointAt,
   type PortSpec,
+  type PortView,
 } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
@@ -149,34 +152,77 @@ interface EndpointClass {
  * the same in both (engine/signatures.ts endpointClassKey).
  */
 class EndpointClasses {
-  private readonly ids = new Map<string, number>();
-  private readonly byEndpoint = new Map<string, { id: number; cls: Omit<EndpointClass, "members"> }>();
+  /** class keys (long strings, hashed once) to small numbers */
+  private readonly keyIds = new Map<string, number>();
+  private readonly pairIds = new Map<number, number>();
+  private readonly byAddress = new Map<
+    IpAddress,
+    Map<string, { id: number; cls: Omit<EndpointClass, "members"> }>
+  >();
+
+  private readonly touched: "all" | ReadonlySet<string>;
 
   constructor(
     private readonly before: ClusterState,
     private readonly after: ClusterState,
-  ) {}
+    private readonly config: GuardConfig,
+  ) {
+    this.touched = nodesTouched(before, after);
+  }
+
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) this.keyIds.set(key, (id = this.keyIds.size));
+    return id;
+  }
 
   private classOf(e: Endpoint, local: boolean, coverage: boolean) {
-    const k = `${e.node.name}|${e.address.text}|${local ? 1 : 0}${coverage ? 1 : 0}`;
-    let found = this.byEndpoint.get(k);
+    let byNode = this.byAddress.get(e.address);
+    if (!byNode) this.byAddress.set(e.address, (byNode = new Map()));
+    const k = `${e.node.name}|${local ? 1 : 0}${coverage ? 1 : 0}`;
+    let found = byNode.get(k);
     if (!found) {
       const at: EndpointAt = { ...e, local };
       const before = endpointClassKey(this.before, at);
       const after = endpointClassKey(this.after, at);
       const covered = coverage ? coverageBits(this.before, this.after, e) : 0;
-      const key = `${before}\n${after}\n${covered}`;
-      let id = this.ids.get(key);
-      if (id === undefined) this.ids.set(key, (id = this.ids.size));
+      const pair = (this.keyId(before) * 4 + covered) * 2 ** 24 + this.keyId(after);
+      let id = this.pairIds.get(pair);
+      if (id === undefined) this.pairIds.set(pair, (id = this.pairIds.size));
       const stable = before === after && (covered === 0 || covered === 3);
       found = { id, cls: { before, after, stable } };
-      this.byEndpoint.set(k, found);
+      byNode.set(k, found);
     }
     return found;
   }
 
-  /** With `coverage`, endpoints whose address is covered in one state and not the other are apart. */
-  group(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
+  /**
+   * With `coverage`, endpoints whose address is covered in one state and not the other are apart.
+   * When the change touched only some nodes, the base state's classes (cached on it under `key`)
+   * carry over and only the touched members are classified again.
+   */
+  group(endpoints: readonly Endpoint[], local: boolean, coverage: boolean, key: string): EndpointClass[] {
+    const touched = this.touched;
+    if (touched === "all") return this.classify(endpoints, local, coverage);
+    const base = baseClasses(this.before, this.config, key, () =>
+      new EndpointClasses(this.before, this.before, this.config).classify(endpoints, local, coverage),
+    );
+    if (touched.size === 0) return base;
+    const out: EndpointClass[] = [];
+    const moved: Endpoint[] = [];
+    for (const cls of base) {
+      if (!cls.members.some((m) => touched.has(m.node.name))) {
+        out.push(cls);
+        continue;
+      }
+      const kept = cls.members.filter((m) => !touched.has(m.node.name));
+      if (kept.length > 0) out.push({ ...cls, members: kept });
+      moved.push(...cls.members.filter((m) => touched.has(m.node.name)));
+    }
+    return [...out, ...this.classify(moved, local, coverage)];
+  }
+
+  private classify(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
     const groups = new Map<number, { members: Endpoint[]; cls: Omit<EndpointClass, "members"> }>();
     for (const e of endpoints) {
       const { id, cls } = this.classOf(e, local, coverage);
@@ -186,6 +232,24 @@ class EndpointClasses {
     }
     return [...groups.values()].map(({ members, cls }) => ({ ...cls, members }));
   }
+}
+
+/** A state's own endpoint classes per requirement, family and kind (the base a decision edits). */
+function baseClasses(
+  state: ClusterState,
+  config: GuardConfig,
+  key: string,
+  compute: () => EndpointClass[],
+): EndpointClass[] {
+  const byConfig = state.memo(
+    "required-ports-classes",
+    () => new WeakMap<GuardConfig, Map<string, EndpointClass[]>>(),
+  );
+  let byKey = byConfig.get(config);
+  if (!byKey) byConfig.set(config, (byKey = new Map()));
+  let classes = byKey.get(key);
+  if (!classes) byKey.set(key, (classes = compute()));
+  return classes;
 }
 
 /**
@@ -260,33 +324,43 @@ function distinctPair(
  * not carry its address: the key says the verdicts hold for every node of the class, at whatever
  * address it has.
  */
-function boxOf(state: ClusterState, row: string, column: string, query: BoxQuery): CachedBox {
-  return cachedBox(row, column, () => {
+function boxOf(state: ClusterState, row: string, column: string, query: BoxQuery): Box {
+  const evaluate = () => {
     const segments = evaluateBox(state, query);
     return query.from.kind === "node" ? segments.map((s) => ({ ...s, srcFirst: 0n, srcLast: 0n })) : segments;
-  });
+  };
+  const cached = cachedBox(row, column, evaluate);
+  let segments = cached.segments;
+  return {
+    anyDenied: cached.anyDenied,
+    segments: () => (segments ??= evaluate()),
+  };
+}
+
+/** A box as judged: whether it denies anything, and its pieces when they are needed. */
+interface Box {
+  readonly anyDenied: boolean;
+  segments(): readonly BoxSegment[];
 }
 
 /** One state's view of a box's two ends, for the cache key. */
-function nodeRow(state: ClusterState, spec: string, q: PortSpec, from: EndpointAt): string {
-  return `${spec}#${sideKey(state, from, "egress", q, spec)}`;
+function nodeRow(state: ClusterState, v: PortView, from: EndpointAt): string {
+  return `${v.spec}#${sideKey(state, from, "egress", v)}`;
 }
 
-function nodeColumn(state: ClusterState, spec: string, q: PortSpec, to: EndpointAt): string {
-  return sideKey(state, to, "ingress", q, spec);
+function nodeColumn(state: ClusterState, v: PortView, to: EndpointAt): string {
+  return sideKey(state, to, "ingress", v);
 }
 
 /** For a network source: the destination's side key and what the source range holds of its IP sets. */
 function externalColumn(
   state: ClusterState,
-  spec: string,
-  q: PortSpec,
+  v: PortView,
   to: EndpointAt,
   side: string,
   source: Source,
 ): string {
-  const sets =
-    source.box.kind === "external" ? sourceSetsKey(state, to, q, spec, source.box.range, source.id) : "";
+  const sets = source.box.kind === "external" ? sourceSetsKey(state, to, v, source.box.range, source.id) : "";
   return `${side}#${sets}`;
 }
 
@@ -318,15 +392,15 @@ function walk(
 ): { readonly current: Judged[]; readonly fixed: Judged[] } {
   const out: Judged[] = [];
   const fixed: Judged[] = [];
-  const classes = new EndpointClasses(before, after);
+  const classes = new EndpointClasses(before, after, config);
   const moved = mode.skip ? externalsMoved(before, after) : () => true;
   const { skip, record } = mode;
 
   const judge = (
     requirement: Requirement,
     port: RequiredPort,
-    now: CachedBox,
-    was: CachedBox | undefined,
+    now: Box,
+    was: Box | undefined,
     sources: () => { before: Source | undefined; after: Source },
     members: (piece: Piece) => { source: Source; to: readonly string[] }[],
   ) => {
@@ -334,7 +408,7 @@ function walk(
     const { before: sourceBefore, after: sourceAfter } = sources();
     if (sourceAfter.uncovered) return; // its flows are node-coverage findings
     if (!sourceBefore) was = undefined;
-    for (const piece of deniedPieces(now.segments, was?.segments)) {
+    for (const piece of deniedPieces(now.segments(), was?.segments())) {
       const dropped = decider(piece.after.deciding);
       const introduced =
         piece.before?.verdict === "allow" && sourceBefore !== undefined && !sourceBefore.uncovered;
@@ -346,7 +420,7 @@ function walk(
     }
     // Fixed: denied before (from a covered source), allowed now. Same boxes, read the other way.
     if (was && sourceBefore && !sourceBefore.uncovered && was.anyDenied) {
-      for (const piece of deniedPieces(was.segments, now.segments)) {
+      for (const piece of deniedPieces(was.segments(), now.segments())) {
         if (piece.before?.verdict !== "allow") continue;
         for (const m of members(piece)) {
           if (m.to.length > 0)
@@ -382,12 +456,14 @@ function walk(
       if (dsts.length === 0) continue;
       // Destinations need no coverage split (the old code did not either): only a source's coverage
       // changes what is reported.
-      const dstClasses = classes.group(dsts, false, false);
-      const srcClasses = classes.group(srcs, false, true);
+      const at = `${r}|${family}`;
+      const dstClasses = classes.group(dsts, false, false, `${at}|dst`);
+      const srcClasses = classes.group(srcs, false, true, `${at}|src`);
       const selfClasses = classes.group(
         dsts.filter((d) => srcNodeSet.has(d.node.name)),
         true,
         true,
+        `${at}|self`,
       );
       const externals = requirement.from.flatMap((f) => networkSources(after, f, family));
       const externalsBefore = new Map(
@@ -397,7 +473,7 @@ function walk(
       requirement.ports.forEach((port, p) => {
         const cell = `${r}|${family}|${p}`;
         const denied = (kind: string) => skip?.get(`${cell}|${kind}`);
-        const note = (kind: string, row: string, column: string, box: CachedBox) => {
+        const note = (kind: string, row: string, column: string, box: Box) => {
           if (record && box.anyDenied) indexAdd(record, `${cell}|${kind}`, row, column);
         };
         const deniedPairs = denied("pair");
@@ -411,6 +487,8 @@ function walk(
           path: port.path,
         };
         const spec = portSpecKey(q);
+        const va = portView(after, q, spec);
+        const vb = portView(before, q, spec);
         const query = (from: BoxSource, to: Endpoint): BoxQuery => ({
           from,
           ...q,
@@ -423,7 +501,7 @@ function walk(
         const column = (d: Endpoint) => {
           let c = columns.get(d);
           if (!c) {
-            c = { a: nodeColumn(after, spec, q, remote(d)), b: nodeColumn(before, spec, q, remote(d)) };
+            c = { a: nodeColumn(after, va, remote(d)), b: nodeColumn(before, vb, remote(d)) };
             columns.set(d, c);
           }
           return c;
@@ -440,7 +518,7 @@ function walk(
             if (!isCovered(after, s.node, s.address)) continue;
             let row = rows.get(s);
             if (!row) {
-              row = { a: nodeRow(after, spec, q, remote(s)), b: nodeRow(before, spec, q, remote(s)) };
+              row = { a: nodeRow(after, va, remote(s)), b: nodeRow(before, vb, remote(s)) };
               rows.set(s, row);
             }
             const col = column(d);
@@ -476,8 +554,8 @@ function walk(
           if (!isCovered(after, rep.node, rep.address)) continue;
           const self: EndpointAt = { ...rep, local: true };
           const box = query({ kind: "node", end: nodeEnd(rep.node, rep.address) }, rep);
-          const now = boxOf(after, nodeRow(after, spec, q, self), nodeColumn(after, spec, q, self), box);
-          const was = boxOf(before, nodeRow(before, spec, q, self), nodeColumn(before, spec, q, self), box);
+          const now = boxOf(after, nodeRow(after, va, self), nodeColumn(after, va, self), box);
+          const was = boxOf(before, nodeRow(before, vb, self), nodeColumn(before, vb, self), box);
           note("self", "", cls.after, now);
           if (record) continue;
           judge(
@@ -499,11 +577,12 @@ function walk(
           for (const dstClass of dstClasses) {
             if (skip && sourceStable && dstClass.stable && !deniedColumns?.has(dstClass.before)) continue;
             const rep = dstClass.members[0]!;
-            const box = query(source.box, rep);
             const col = column(rep);
-            const now = boxOf(after, row, externalColumn(after, spec, q, remote(rep), col.a, source), box);
+            if (skip && sourceStable && col.a === col.b && !deniedColumns?.has(dstClass.before)) continue;
+            const box = query(source.box, rep);
+            const now = boxOf(after, row, externalColumn(after, va, remote(rep), col.a, source), box);
             const was = sourceBefore
-              ? boxOf(before, row, externalColumn(before, spec, q, remote(rep), col.b, sourceBefore), box)
+              ? boxOf(before, row, externalColumn(before, vb, remote(rep), col.b, sourceBefore), box)
               : undefined;
             note("external", source.id, dstClass.after, now);
             if (record) continue;
@@ -522,7 +601,7 @@ function walk(
     if (loopback && LOOPBACK.ok) {
       const lo = LOOPBACK.value;
       const ends: Endpoint[] = dstNodes.map((node) => ({ node, address: lo }));
-      for (const cls of classes.group(ends, true, false)) {
+      for (const cls of classes.group(ends, true, false, `${r}|loopback`)) {
         const rep = cls.members[0]!;
         const source = (e: Endpoint): Source => ({
           id: `${e.node.name}@127.0.0.1`,
@@ -543,9 +622,11 @@ function walk(
             path: port.path,
           };
           const spec = portSpecKey(q);
+          const va = portView(after, q, spec);
+          const vb = portView(before, q, spec);
           const box: BoxQuery = { from: source(rep).box, ...q, to: nodeEnd(rep.node, lo) };
-          const now = boxOf(after, nodeRow(after, spec, q, self), nodeColumn(after, spec, q, self), box);
-          const was = boxOf(before, nodeRow(before, spec, q, self), nodeColumn(before, spec, q, self), box);
+          const now = boxOf(after, nodeRow(after, va, self), nodeColumn(after, va, self), box);
+          const was = boxOf(before, nodeRow(before, vb, self), nodeColumn(before, vb, self), box);
           if (record) {
             if (now.anyDenied) indexAdd(record, kind, "", cls.after);
             return;

@@ -165,8 +165,9 @@ interface SideSets {
 }
 
 /**
- * The sets of one side, once per (HEP, side, stages, destination address, protocol) and state: every
- * box to the same destination through the same HEP cuts along the same boundaries.
+ * The sets of one side, once per (HEP, side, stages, protocol) and state — and per destination
+ * address when port sets are wanted (named ports resolve there): every box through the same HEP
+ * cuts along the same boundaries. A box of one port needs no port sets at all.
  */
 function sideSets(
   state: ClusterState,
@@ -178,14 +179,25 @@ function sideSets(
   protocol: number,
   stagesId: string,
   withAddresses: boolean,
+  withPorts: boolean,
 ): SideSets {
   const memo = state.memo("box-side-sets", () => new Map<string, SideSets>());
-  const key = `${hepName}|${side}|${stagesId}|${dst.address.family}:${dst.address.value}|${protocol}|${withAddresses}`;
+  const at = withPorts ? `${dst.address.family}:${dst.address.value}` : "-";
+  const key = `${hepName}|${side}|${stagesId}|${protocol}|${withAddresses}|${at}`;
   let sets = memo.get(key);
   if (!sets) {
     const address: Sets = [];
     const ports: Sets = [];
-    collectSets(state, side, node, hepTiers, dst, protocol, withAddresses ? address : null, ports);
+    collectSets(
+      state,
+      side,
+      node,
+      hepTiers,
+      dst,
+      protocol,
+      withAddresses ? address : null,
+      withPorts ? ports : null,
+    );
     sets = { address, ports };
     memo.set(key, sets);
   }
@@ -201,8 +213,17 @@ function collectSets(
   dst: FlowEnd,
   protocol: number,
   addressSets: Sets | null,
-  portSets: Sets,
+  portSets: Sets | null,
 ): void {
+  // Many rules name the same ports (443, the NodePort range): one copy cuts as well as many.
+  const portTexts = new Set<string>();
+  const addPorts = (list: Interval[]) => {
+    const text = list.map((iv) => `${iv.first}-${iv.last}`).join(",");
+    if (portSets && !portTexts.has(text)) {
+      portTexts.add(text);
+      portSets.push(list);
+    }
+  };
   // The same list (an IP set, a nets list) is mentioned by many rules: one copy of its intervals,
   // and one entry, is enough to cut along it.
   const seen = new Set<Interval[]>();
@@ -224,10 +245,11 @@ function collectSets(
           if (sel) add(setIntervals(ipSet(state, sel)));
         }
       }
+      if (!portSets) continue;
       const d = rule.destination;
       const dstSel = ruleSelectorNode(d);
-      if (d.ports.length > 0) portSets.push(portSet(state, d.ports, dstSel, dst, protocol));
-      if (d.notPorts.length > 0) portSets.push(portSet(state, d.notPorts, dstSel, dst, protocol));
+      if (d.ports.length > 0) addPorts(portSet(state, d.ports, dstSel, dst, protocol));
+      if (d.notPorts.length > 0) addPorts(portSet(state, d.notPorts, dstSel, dst, protocol));
     }
   }
   const felix = effectiveFelixConfig(state, node);
@@ -235,7 +257,7 @@ function collectSets(
     side === "ingress" ? felix.failsafeInboundHostPorts.value : felix.failsafeOutboundHostPorts.value;
   for (const entry of list) {
     if (PROTOCOL_NUMBERS[entry.protocol] !== protocol) continue;
-    portSets.push([{ first: BigInt(entry.port), last: BigInt(entry.port) }]);
+    addPorts([{ first: BigInt(entry.port), last: BigInt(entry.port) }]);
     if (entry.net && side === "ingress" && addressSets) addressSets.push([cidrInterval(entry.net)]);
   }
 }
@@ -256,6 +278,9 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
   const dstHep = nodeHep(state, q.to, local);
 
   const external = q.from.kind === "external";
+  // One port (or none) is one port class: no need to know where rules cut the port range.
+  const withPorts =
+    PROTOCOLS_WITH_PORTS.has(q.protocol) && q.ports !== undefined && q.ports.min < q.ports.max;
   const addressSets: Sets | null = external ? [] : null;
   const portSets: Sets = [];
   if (dstHep) {
@@ -271,6 +296,7 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
       q.protocol,
       q.path,
       external,
+      withPorts,
     );
     addressSets?.push(...sets.address);
     portSets.push(...sets.ports);
@@ -287,6 +313,7 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
       q.protocol,
       "host",
       false,
+      withPorts,
     );
     portSets.push(...sets.ports);
   }

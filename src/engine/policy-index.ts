@@ -70,43 +70,77 @@ export function selectingPolicies(state: ClusterState, hep: HostEndpoint): reado
       const selectsNow = now !== undefined && policySelects(now, hep);
       const selectedBefore = inherited.some((p) => p.name === name);
       if (!selectsNow && !selectedBefore) return inherited;
-      const kept = inherited.filter((p) => p.name !== name);
-      return selectsNow ? [...kept, now] : kept;
+      // HEPs that shared a list before share the edited one too (and so its views below).
+      const edits = state.memo(
+        "selecting-edits",
+        () => new Map<string, Map<readonly GlobalNetworkPolicy[], readonly GlobalNetworkPolicy[]>>(),
+      );
+      const variant = selectsNow ? "with" : "without";
+      let byList = edits.get(variant);
+      if (!byList) edits.set(variant, (byList = new Map()));
+      let edited = byList.get(inherited);
+      if (!edited) {
+        const kept = inherited.filter((p) => p.name !== name);
+        edited = selectsNow ? [...kept, now] : kept;
+        byList.set(inherited, edited);
+      }
+      return edited;
     }
-    return state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep));
+    return sharedList(
+      state,
+      state.list("GlobalNetworkPolicy").filter((p) => policySelects(p, hep)),
+    );
   });
 }
+
+/**
+ * One array per distinct list of selecting policies in a state: most HEPs of a cluster are
+ * selected by the same policies (per role, per pool), and the views built on a list (tiers,
+ * content keys) are then built once for all of them.
+ */
+function sharedList(state: ClusterState, list: GlobalNetworkPolicy[]): readonly GlobalNetworkPolicy[] {
+  const pool = state.memo("selecting-lists", () => new Map<string, readonly GlobalNetworkPolicy[]>());
+  const key = list.map((p) => p.name).join("\n");
+  const shared = pool.get(key);
+  if (shared) return shared;
+  pool.set(key, list);
+  return list;
+}
+
+type ListViews = { star?: HepPolicies; named?: HepPolicies };
+
+/** HEP policy lists per (tiers, selecting list): the same lists give the same views. */
+const views = new WeakMap<ReadonlyMap<string, unknown>, WeakMap<readonly GlobalNetworkPolicy[], ListViews>>();
 
 /**
  * The ordered policies per stage and direction for one HEP. A policy joins a direction only when
  * its `types` include it (addPolicyToTierInfo). doNotTrack policies are ignored on `*` HEPs: Felix
  * logs a warning and skips them (endpoint_mgr.go updateHostEndpoints; calico-semantics §5.6).
- * preDNAT policies only ever run on ingress. The parent's lists carry over (the same object) when
- * the selecting policies are the same list and no Tier changed.
+ * preDNAT policies only ever run on ingress. HEPs with the same selecting list (and kind of
+ * interface) share one object, across states too while no Tier changes.
  */
 export function hepPolicies(state: ClusterState, hep: HostEndpoint): HepPolicies {
   return state.memo(`hep-policies:${hep.name}`, () => {
     const selecting = selectingPolicies(state, hep);
-    const { parent, change } = state;
-    if (
-      parent &&
-      change &&
-      changeKind(change) !== "Tier" &&
-      parent.get("HostEndpoint", hep.name) === hep &&
-      parent.peek(`hep-selecting:${hep.name}`) === selecting
-    ) {
-      const inherited = parent.peek<HepPolicies>(`hep-policies:${hep.name}`);
-      if (inherited) return inherited;
-    }
-    const untracked = hep.interfaceName === "*" ? [] : selecting.filter((p) => p.doNotTrack);
+    let byList = views.get(state.tiers);
+    if (!byList) views.set(state.tiers, (byList = new WeakMap()));
+    let entry = byList.get(selecting);
+    if (!entry) byList.set(selecting, (entry = {}));
+    const star = hep.interfaceName === "*";
+    const existing = star ? entry.star : entry.named;
+    if (existing) return existing;
+    const untracked = star ? [] : selecting.filter((p) => p.doNotTrack);
     const preDNAT = selecting.filter((p) => p.preDNAT);
     const normal = selecting.filter((p) => !p.doNotTrack && !p.preDNAT);
     const forward = normal.filter((p) => p.applyOnForward);
-    return {
+    const built: HepPolicies = {
       untracked: { ingress: group(state, untracked, "ingress"), egress: group(state, untracked, "egress") },
       preDNAT: { ingress: group(state, preDNAT, "ingress"), egress: [] },
       normal: { ingress: group(state, normal, "ingress"), egress: group(state, normal, "egress") },
       forward: { ingress: group(state, forward, "ingress"), egress: group(state, forward, "egress") },
     };
+    if (star) entry.star = built;
+    else entry.named = built;
+    return built;
   });
 }

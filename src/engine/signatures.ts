@@ -41,7 +41,13 @@ import { describeOrigin, effectiveFelixConfig, type EffectiveFelixConfig } from 
 import { governingHostEndpoint } from "./hep-resolution.js";
 import type { AddressRange } from "./classes.js";
 import { ipSet, type IpSet } from "./ipsets.js";
-import { hepPolicies, type Direction, type HepPolicies, type TierPolicies } from "./policy-index.js";
+import {
+  hepPolicies,
+  policySelects,
+  type Direction,
+  type HepPolicies,
+  type TierPolicies,
+} from "./policy-index.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
 import type { ClusterState } from "./state.js";
 
@@ -313,12 +319,12 @@ const policyTexts = new WeakMap<GlobalNetworkPolicy, Map<string, string>>();
  * their indices (the verdict names the rule). Rules that cannot match leave the text as it is, so
  * a port added elsewhere in the policy or a new order keeps the cached verdicts.
  */
-function policyText(policy: GlobalNetworkPolicy, side: Direction, q: PortSpec, spec: string): string {
-  return memoOn(policyTexts, policy, `${side}|${spec}`, () => {
+function policyText(policy: GlobalNetworkPolicy, side: Direction, v: PortView): string {
+  return memoOn(policyTexts, policy, v.sideTags[side], () => {
     const rules = side === "ingress" ? policy.ingress : policy.egress;
     const parts: string[] = [];
     rules.forEach((rule, i) => {
-      if (mayMatch(rule, q)) parts.push(`${i}=${ruleText(rule)}`);
+      if (mayMatch(rule, v)) parts.push(`${i}=${ruleText(rule)}`);
     });
     return `${policy.name}(${parts.join(",")})`;
   });
@@ -374,7 +380,8 @@ function hepPoliciesKey(p: HepPolicies): string {
  * numeric destination ports; everything else (addresses, named ports) counts as "may". Log rules
  * never decide (the evaluation goes on), so they do not count.
  */
-function mayMatch(rule: Rule, q: PortSpec): boolean {
+function mayMatch(rule: Rule, v: PortView): boolean {
+  const { q } = v;
   if (rule.action === "Log") return false;
   if (rule.protocol && rule.protocol.number !== q.protocol) return false;
   if (rule.notProtocol && rule.notProtocol.number === q.protocol) return false;
@@ -383,28 +390,106 @@ function mayMatch(rule: Rule, q: PortSpec): boolean {
   if (ports.length > 0) {
     if (!q.ports) return false; // a packet without a destination port never matches `ports`
     const range = q.ports;
-    const overlaps = ports.some((e) => e.kind === "named" || (e.max >= range.min && e.min <= range.max));
+    const overlaps = ports.some((e) =>
+      e.kind === "named"
+        ? namedPortIn(v.universe, e.name, q.protocol, range)
+        : e.max >= range.min && e.min <= range.max,
+    );
     if (!overlaps) return false;
   }
   return true;
 }
 
+/** Every (protocol, port) some HostEndpoint of the state defines under each port name. */
+type NamedPortUniverse = ReadonlyMap<string, readonly { protocol: number; port: number }[]>;
+
+function namedPortIn(universe: NamedPortUniverse, name: string, protocol: number, range: PortRange): boolean {
+  return (universe.get(name) ?? []).some(
+    (p) => p.protocol === protocol && p.port >= range.min && p.port <= range.max,
+  );
+}
+
+function namedPortUniverse(state: ClusterState): NamedPortUniverse {
+  return state.memo("named-port-universe", () => {
+    const unchanged = state.inherited<NamedPortUniverse>("named-port-universe", (c) => {
+      const kind = changeKind(c);
+      return kind !== "HostEndpoint" && kind !== "KubeControllersConfiguration";
+    });
+    if (unchanged) {
+      const text = state.parent?.peek<{ text: string; universe: NamedPortUniverse }>(
+        "named-port-universe-text",
+      );
+      if (text) state.memo("named-port-universe-text", () => text);
+      return unchanged;
+    }
+    const byName = new Map<string, { protocol: number; port: number }[]>();
+    const seen = new Set<string>();
+    for (const hep of state.hostEndpoints) {
+      for (const p of hep.ports) {
+        const k = `${p.name}/${p.protocol.number}/${p.port}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const list = byName.get(p.name);
+        const entry = { protocol: p.protocol.number, port: p.port };
+        if (list) list.push(entry);
+        else byName.set(p.name, [entry]);
+      }
+    }
+    const text = [...seen].sort().join(",");
+    // The same universe as the parent's is the same object, so keys built on it carry over.
+    const inherited = state.parent?.peek<{ text: string; universe: NamedPortUniverse }>(
+      "named-port-universe-text",
+    );
+    if (inherited?.text === text) {
+      state.memo("named-port-universe-text", () => inherited);
+      return inherited.universe;
+    }
+    state.memo("named-port-universe-text", () => ({ text, universe: byName }));
+    return byName;
+  });
+}
+
+/**
+ * A port spec as one state sees it: named ports can only match the ports HostEndpoints define
+ * under their name, so which rules may match depends on the state's named ports too.
+ */
+export interface PortView {
+  readonly q: PortSpec;
+  readonly spec: string;
+  readonly universe: NamedPortUniverse;
+  /** memo keys: the spec and the named-port universe, per side (built once, hashed once) */
+  readonly tag: string;
+  readonly sideTags: Readonly<Record<Direction, string>>;
+}
+
+export function portView(state: ClusterState, q: PortSpec, spec: string): PortView {
+  const universe = namedPortUniverse(state);
+  const views = state.memo("port-views", () => new Map<string, PortView>());
+  let v = views.get(spec);
+  if (!v || v.universe !== universe) {
+    const tag = `${spec}@${objectId(universe)}`;
+    v = { q, spec, universe, tag, sideTags: { ingress: `ingress|${tag}`, egress: `egress|${tag}` } };
+    views.set(spec, v);
+  }
+  return v;
+}
+
 const relevance = new WeakMap<GlobalNetworkPolicy, Map<string, boolean>>();
 
-function relevant(policy: GlobalNetworkPolicy, side: Direction, q: PortSpec, spec: string): boolean {
-  return memoOn(relevance, policy, `${side}|${spec}`, () =>
-    (side === "ingress" ? policy.ingress : policy.egress).some((r) => mayMatch(r, q)),
+function relevant(policy: GlobalNetworkPolicy, side: Direction, v: PortView): boolean {
+  return memoOn(relevance, policy, v.sideTags[side], () =>
+    (side === "ingress" ? policy.ingress : policy.egress).some((r) => mayMatch(r, v)),
   );
 }
 
 const filteredKeys = new WeakMap<HepPolicies, Map<string, string>>();
 
 /** The HEP's policies for one side and port spec, without the ones that cannot decide it. */
-function filteredPoliciesKey(p: HepPolicies, side: Direction, q: PortSpec, spec: string): string {
-  return memoOn(filteredKeys, p, `${side}|${spec}`, () =>
+function filteredPoliciesKey(p: HepPolicies, side: Direction, v: PortView): string {
+  return memoOn(filteredKeys, p, v.sideTags[side], () =>
     digest(
-      stagesText(stagesFor(p, side, q.path), (policy) =>
-        relevant(policy, side, q, spec) ? policyText(policy, side, q, spec) : undefined,
+      stagesText(stagesFor(p, side, v.q.path), (policy) =>
+        relevant(policy, side, v) ? policyText(policy, side, v) : undefined,
       ),
     ),
   );
@@ -413,13 +498,13 @@ function filteredPoliciesKey(p: HepPolicies, side: Direction, q: PortSpec, spec:
 const sourceSelectors = new WeakMap<HepPolicies, Map<string, readonly SelectorNode[]>>();
 
 /** The source selectors of the ingress policies that may decide the port spec (for their IP sets). */
-function relevantSourceSelectors(p: HepPolicies, q: PortSpec, spec: string): readonly SelectorNode[] {
-  return memoOn(sourceSelectors, p, spec, () => {
+function relevantSourceSelectors(p: HepPolicies, v: PortView): readonly SelectorNode[] {
+  return memoOn(sourceSelectors, p, v.tag, () => {
     const nodes = new Set<SelectorNode>();
-    for (const tiers of stagesFor(p, "ingress", q.path)) {
+    for (const tiers of stagesFor(p, "ingress", v.q.path)) {
       for (const t of tiers) {
         for (const policy of t.policies) {
-          if (!relevant(policy, "ingress", q, spec)) continue;
+          if (!relevant(policy, "ingress", v)) continue;
           for (const rule of policy.ingress) for (const node of selectorNodes(rule.source)) nodes.add(node);
         }
       }
@@ -491,18 +576,30 @@ function hepText(hep: HostEndpoint | undefined): string {
   return `${profile}:${hep.profiles.join(",")}|${hep.interfaceName === "*" ? "*" : "if"}`;
 }
 
+/** Behaviours of one state, per address object (a node's addresses are the same objects in every state). */
+type Behaviours = WeakMap<IpAddress, Map<string, Behaviour>>;
+
 function behaviour(state: ClusterState, e: EndpointAt): Behaviour {
-  const memo = state.memo("endpoint-behaviours", () => new Map<string, Behaviour>());
-  const k = `${e.node.name}|${e.address.family}:${e.address.value}|${e.local}`;
-  let b = memo.get(k);
+  const memo = state.memo<Behaviours>("endpoint-behaviours", () => new WeakMap());
+  let byNode = memo.get(e.address);
+  if (!byNode) memo.set(e.address, (byNode = new Map()));
+  const k = e.local ? `${e.node.name}|lo` : e.node.name;
+  let b = byNode.get(k);
   if (!b) {
     const hep = governingHostEndpoint(state, e.node, e.local ? "loopback" : e.address);
     const policies = hep ? hepPolicies(state, hep) : undefined;
     const felix = effectiveFelixConfig(state, e.node);
     const address = addressKey(state, e.address);
-    const classKey = `${hepText(hep)}|${policies ? hepPoliciesKey(policies) : ""}|${failsafeKey(felix)}|${address}`;
-    b = { hep, policies, felix, address, classKey };
-    memo.set(k, b);
+    // The parent's object when nothing in it changed: its key string is then the same object, so
+    // comparing and hashing it again costs nothing.
+    const was = state.parent?.peek<Behaviours>("endpoint-behaviours")?.get(e.address)?.get(k);
+    if (was && was.hep === hep && was.policies === policies && was.felix === felix && was.address === address)
+      b = was;
+    else {
+      const classKey = `${hepText(hep)}|${policies ? hepPoliciesKey(policies) : ""}|${failsafeKey(felix)}|${address}`;
+      b = { hep, policies, felix, address, classKey };
+    }
+    byNode.set(k, b);
   }
   return b;
 }
@@ -519,16 +616,10 @@ export function endpointClassKey(state: ClusterState, e: EndpointAt): string {
  * What one side of a box at this endpoint depends on for the port spec, names included (they
  * appear in the verdict's reasons). With the other side's key it identifies the box's verdicts.
  */
-export function sideKey(
-  state: ClusterState,
-  e: EndpointAt,
-  side: Direction,
-  q: PortSpec,
-  spec: string,
-): string {
+export function sideKey(state: ClusterState, e: EndpointAt, side: Direction, v: PortView): string {
   const b = behaviour(state, e);
-  const policies = b.policies ? filteredPoliciesKey(b.policies, side, q, spec) : "";
-  return `${e.node.name}|${b.hep?.name ?? ""}|${hepText(b.hep)}|${policies}|${filteredFailsafeKey(b.felix, side, q, spec)}|${b.address}`;
+  const policies = b.policies ? filteredPoliciesKey(b.policies, side, v) : "";
+  return `${e.node.name}|${b.hep?.name ?? ""}|${hepText(b.hep)}|${policies}|${filteredFailsafeKey(b.felix, side, v.q, v.spec)}|${b.address}`;
 }
 
 const rangeMembers = new WeakMap<IpSet, Map<string, string>>();
@@ -554,14 +645,82 @@ function membersIn(set: IpSet, range: AddressRange, text: string): string {
 export function sourceSetsKey(
   state: ClusterState,
   e: EndpointAt,
-  q: PortSpec,
-  spec: string,
+  v: PortView,
   range: AddressRange,
   rangeText: string,
 ): string {
   const b = behaviour(state, e);
   if (!b.policies) return "";
-  return relevantSourceSelectors(b.policies, q, spec)
+  return relevantSourceSelectors(b.policies, v)
     .map((node) => membersIn(ipSet(state, node), range, rangeText))
     .join(",");
+}
+
+const nodesByAddress = new WeakMap<readonly NodeResource[], Map<string, NodeResource[]>>();
+
+function nodesAt(nodes: readonly NodeResource[]): Map<string, NodeResource[]> {
+  let index = nodesByAddress.get(nodes);
+  if (!index) {
+    index = new Map();
+    for (const node of nodes) {
+      for (const ip of [...node.internalIPs, ...node.externalIPs]) {
+        const k = `${ip.family}:${ip.value}`;
+        const list = index.get(k);
+        if (list) list.push(node);
+        else index.set(k, [node]);
+      }
+    }
+    nodesByAddress.set(nodes, index);
+  }
+  return index;
+}
+
+/**
+ * The nodes whose endpoint behaviour (endpointClassKey) may differ between `before` and `after`,
+ * when `after` was derived from `before` by one change; every other node's is the same object. A
+ * policy change touches the nodes of the HEPs it selects (before or after) — unless it mentions
+ * new sets, which moves address keys everywhere; a HEP change its node and the nodes at its
+ * addresses; a network set change the nodes inside its nets. Anything else: "all".
+ */
+export function nodesTouched(before: ClusterState, after: ClusterState): "all" | ReadonlySet<string> {
+  if (!after.derivedFrom(before) || !after.change) return "all";
+  const change = after.change;
+  const kind = changeKind(change);
+  const name = changeName(change);
+  const region = changedAddresses(after);
+  if (region === "all") return "all";
+  const touched = new Set<string>();
+  const inRegion = (cidrs: readonly Cidr[]) => {
+    const index = nodesAt(after.nodes);
+    for (const c of cidrs) {
+      const host = c.prefix === (c.family === 4 ? 32 : 128);
+      if (host) for (const n of index.get(`${c.family}:${c.base}`) ?? []) touched.add(n.name);
+      else {
+        for (const n of after.nodes) {
+          if ([...n.internalIPs, ...n.externalIPs].some((ip) => cidrContainsIp(c, ip))) touched.add(n.name);
+        }
+      }
+    }
+  };
+  switch (kind) {
+    case "GlobalNetworkPolicy": {
+      const policies = [before.get(kind, name), after.get(kind, name)].filter(
+        (p): p is GlobalNetworkPolicy => p !== undefined,
+      );
+      for (const hep of after.hostEndpoints) {
+        if (policies.some((p) => policySelects(p, hep))) touched.add(hep.node);
+      }
+      return touched;
+    }
+    case "HostEndpoint": {
+      for (const hep of [before.get(kind, name), after.get(kind, name)]) if (hep) touched.add(hep.node);
+      if (region !== "none") inRegion(region);
+      return touched;
+    }
+    case "GlobalNetworkSet":
+      if (region !== "none") inRegion(region);
+      return touched;
+    default:
+      return "all";
+  }
 }

@@ -1,4 +1,17 @@
+import type { GuardConfig } from "../config/types.js";
+import type { ClusterState } from "../engine/state.js";
 import type { Finding } from "./finding.js";
+
+/**
+ * A check's view of one state under one config, computed once: the webhook decides many writes
+ * against the same base state and config.
+ */
+export function perConfig<T>(state: ClusterState, config: GuardConfig, key: string, compute: () => T): T {
+  const byConfig = state.memo(`per-config:${key}`, () => new WeakMap<GuardConfig, { value: T }>());
+  let entry = byConfig.get(config);
+  if (!entry) byConfig.set(config, (entry = { value: compute() }));
+  return entry.value;
+}
 
 /** What a check says about one change: findings it introduces, ones already there, ones it removes. */
 export interface CheckResult {

@@ -27,7 +27,7 @@ import {
 } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
-import type { CheckResult } from "./check.js";
+import { perConfig, type CheckResult } from "./check.js";
 import { isCovered } from "./coverage.js";
 import type { Decider, Finding } from "./finding.js";
 
@@ -241,12 +241,7 @@ function baseClasses(
   key: string,
   compute: () => EndpointClass[],
 ): EndpointClass[] {
-  const byConfig = state.memo(
-    "required-ports-classes",
-    () => new WeakMap<GuardConfig, Map<string, EndpointClass[]>>(),
-  );
-  let byKey = byConfig.get(config);
-  if (!byKey) byConfig.set(config, (byKey = new Map()));
+  const byKey = perConfig(state, config, "required-ports-classes", () => new Map<string, EndpointClass[]>());
   let classes = byKey.get(key);
   if (!classes) byKey.set(key, (classes = compute()));
   return classes;
@@ -269,14 +264,11 @@ function indexAdd(index: DeniedIndex, cell: string, row: string, column: string)
 }
 
 function deniedIndex(state: ClusterState, config: GuardConfig): DeniedIndex {
-  const byConfig = state.memo("required-ports-denied", () => new WeakMap<GuardConfig, DeniedIndex>());
-  let index = byConfig.get(config);
-  if (!index) {
-    index = new Map();
+  return perConfig(state, config, "required-ports-denied", () => {
+    const index: DeniedIndex = new Map();
     walk(state, state, config, { record: index });
-    byConfig.set(config, index);
-  }
-  return index;
+    return index;
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { normalize } from "../calico/normalize/index.js";
 import { validateResource } from "../calico/validate-resource.js";
 import { RESOURCE_KINDS, type CalicoResource, type ResourceKind } from "../calico/types.js";
 import { calicoValidFindings } from "../checks/calico-valid.js";
-import { diffByKey, type CheckResult } from "../checks/check.js";
+import { diffByKey, perConfig, type CheckResult } from "../checks/check.js";
 import { nodeCoverageFindings } from "../checks/coverage.js";
 import { failsafeFindings } from "../checks/failsafe-ports.js";
 import type { Finding } from "../checks/finding.js";
@@ -115,11 +115,16 @@ function normalizeOrUndefined(object: unknown): CalicoResource | undefined {
   return r.ok ? r.value : undefined;
 }
 
+const coverage = (state: ClusterState, config: GuardConfig) =>
+  perConfig(state, config, "node-coverage", () => nodeCoverageFindings(state, config));
+const failsafe = (state: ClusterState, config: GuardConfig) =>
+  perConfig(state, config, "failsafe-ports", () => failsafeFindings(state, config));
+
 export function runChecks(before: ClusterState, after: ClusterState, config: GuardConfig): CheckResult[] {
   return [
     requiredPorts(before, after, config),
-    diffByKey(nodeCoverageFindings(before, config), nodeCoverageFindings(after, config)),
-    diffByKey(failsafeFindings(before, config), failsafeFindings(after, config)),
+    diffByKey(coverage(before, config), coverage(after, config)),
+    diffByKey(failsafe(before, config), failsafe(after, config)),
   ];
 }
 

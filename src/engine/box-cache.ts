@@ -24,7 +24,7 @@ export interface CachedBox {
 type Generation = Map<string, Map<string, CachedBox>>;
 
 /** Young-generation size (boxes) before it becomes the old one; at most twice this is kept. */
-const GENERATION_SIZE = 60_000;
+const GENERATION_SIZE = 150_000;
 
 /** Counters for the benchmark: boxes read from the cache, and boxes evaluated. */
 export const boxStats = { lookups: 0, misses: 0 };

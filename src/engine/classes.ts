@@ -77,7 +77,7 @@ function classes(first: bigint, last: bigint, sets: Sets): Interval[][] {
   // events: at `at`, set `set` opens (+1) or closes (-1) an interval; only the part inside the range
   const events: { at: bigint; set: number; delta: number }[] = [];
   sets.forEach((set, index) => {
-    for (const iv of set) {
+    for (const iv of inRange(set, first, last)) {
       if (iv.last < first || iv.first > last) continue;
       events.push({ at: iv.first > first ? iv.first : first, set: index, delta: 1 });
       if (iv.last < last) events.push({ at: iv.last + 1n, set: index, delta: -1 });
@@ -102,6 +102,41 @@ function classes(first: bigint, last: bigint, sets: Sets): Interval[][] {
     start = end + 1n;
   }
   return [...groups.values()];
+}
+
+/** A set's intervals split for range queries: single addresses sorted, wider ones as they are. */
+interface IndexedSet {
+  readonly hosts: readonly Interval[];
+  readonly wide: readonly Interval[];
+}
+
+const indexedSets = new WeakMap<readonly Interval[], IndexedSet>();
+
+/**
+ * The intervals of a set that can overlap [first, last]: an IP set of every node address has
+ * thousands of single addresses, and a box over one /24 should not look at all of them.
+ */
+function inRange(set: readonly Interval[], first: bigint, last: bigint): readonly Interval[] {
+  if (set.length < 32) return set;
+  let indexed = indexedSets.get(set);
+  if (!indexed) {
+    const hosts = set
+      .filter((iv) => iv.first === iv.last)
+      .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    indexed = { hosts, wide: set.filter((iv) => iv.first !== iv.last) };
+    indexedSets.set(set, indexed);
+  }
+  const { hosts, wide } = indexed;
+  let lo = 0;
+  let hi = hosts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hosts[mid]!.first < first) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < hosts.length && hosts[end]!.first <= last) end++;
+  return lo === end ? wide : [...wide, ...hosts.slice(lo, end)];
 }
 
 const intervals = new WeakMap<Cidr, Interval>();

@@ -83,6 +83,11 @@ export function selectingPolicies(state: ClusterState, hep: HostEndpoint): reado
         const kept = inherited.filter((p) => p.name !== name);
         edited = selectsNow ? [...kept, now] : kept;
         byList.set(inherited, edited);
+        listEdits.set(edited, {
+          from: inherited,
+          before: inherited.find((p) => p.name === name),
+          after: selectsNow ? now : undefined,
+        });
       }
       return edited;
     }
@@ -108,6 +113,24 @@ function sharedList(state: ClusterState, list: GlobalNetworkPolicy[]): readonly 
 }
 
 type ListViews = { star?: HepPolicies; named?: HepPolicies };
+
+/** How a state's list was made from its parent's: the list, and the changed policy before and after. */
+interface ListEdit<T> {
+  readonly from: T;
+  readonly before?: GlobalNetworkPolicy;
+  readonly after?: GlobalNetworkPolicy;
+}
+
+const listEdits = new WeakMap<readonly GlobalNetworkPolicy[], ListEdit<readonly GlobalNetworkPolicy[]>>();
+const viewEdits = new WeakMap<HepPolicies, ListEdit<HepPolicies>>();
+
+/**
+ * The parent's policy lists this HEP's were made from by one policy change, if they were: views
+ * derived from lists (content keys) can often be carried over instead of rebuilt.
+ */
+export function hepPoliciesEdit(p: HepPolicies): ListEdit<HepPolicies> | undefined {
+  return viewEdits.get(p);
+}
 
 /** HEP policy lists per (tiers, selecting list): the same lists give the same views. */
 const views = new WeakMap<ReadonlyMap<string, unknown>, WeakMap<readonly GlobalNetworkPolicy[], ListViews>>();
@@ -141,6 +164,9 @@ export function hepPolicies(state: ClusterState, hep: HostEndpoint): HepPolicies
     };
     if (star) entry.star = built;
     else entry.named = built;
+    const edit = listEdits.get(selecting);
+    const origin = edit ? byList.get(edit.from)?.[star ? "star" : "named"] : undefined;
+    if (edit && origin) viewEdits.set(built, { from: origin, before: edit.before, after: edit.after });
     return built;
   });
 }

@@ -43,6 +43,7 @@ import type { AddressRange } from "./classes.js";
 import { ipSet, type IpSet } from "./ipsets.js";
 import {
   hepPolicies,
+  hepPoliciesEdit,
   policySelects,
   type Direction,
   type HepPolicies,
@@ -139,6 +140,18 @@ function selectorNodes(side: EntityRule): SelectorNode[] {
  */
 function referencedSets(state: ClusterState): readonly Matcher[] {
   return state.memo("referenced-address-sets", () => {
+    // A policy change that mentions the same sets before and after leaves the list as it was
+    // (and IP sets do not change with policies).
+    const inherited = state.inherited<readonly Matcher[]>("referenced-address-sets", (c, parent) => {
+      if (changeKind(c) !== "GlobalNetworkPolicy") return changeKind(c) === "Tier";
+      const name = changeName(c);
+      const texts = (p: GlobalNetworkPolicy | undefined) =>
+        p ? [...new Set(policySetTexts(p))].sort().join("\n") : "";
+      const was = parent.get("GlobalNetworkPolicy", name);
+      const now = state.get("GlobalNetworkPolicy", name);
+      return was !== undefined && now !== undefined && texts(was) === texts(now);
+    });
+    if (inherited) return inherited;
     const byText = new Map<string, Matcher>();
     for (const policy of state.list("GlobalNetworkPolicy")) {
       const texts = policySetTexts(policy);
@@ -219,7 +232,7 @@ export function changedAddresses(state: ClusterState): ChangedRegion {
     const sameTexts = () => {
       const a = referencedSets(parent);
       const b = referencedSets(state);
-      return a.length === b.length && a.every((m, i) => m.text === b[i]!.text);
+      return a === b || (a.length === b.length && a.every((m, i) => m.text === b[i]!.text));
     };
     switch (kind) {
       case "HostEndpoint": {
@@ -484,8 +497,43 @@ function relevant(policy: GlobalNetworkPolicy, side: Direction, v: PortView): bo
 
 const filteredKeys = new WeakMap<HepPolicies, Map<string, string>>();
 
+/**
+ * When the lists were made from the parent's by changing a policy that cannot decide this port
+ * spec, before or after, and that stays in the same stage, tier and place at the end of its tier,
+ * the parent's lists give the same key: carry it over instead of walking hundreds of policies.
+ */
+function carriedOver(p: HepPolicies, side: Direction, v: PortView): HepPolicies | undefined {
+  const edit = hepPoliciesEdit(p);
+  if (!edit?.before || !edit.after) return undefined;
+  const { before, after } = edit;
+  const sameSlot =
+    before.tier === after.tier &&
+    before.doNotTrack === after.doNotTrack &&
+    before.preDNAT === after.preDNAT &&
+    before.applyOnForward === after.applyOnForward &&
+    before.types.ingress === after.types.ingress &&
+    before.types.egress === after.types.egress;
+  if (!sameSlot || relevant(before, side, v) || relevant(after, side, v)) return undefined;
+  const was = stagesFor(edit.from, side, v.q.path);
+  const now = stagesFor(p, side, v.q.path);
+  const sameEnds = was.every((tiers, i) => {
+    const other = now[i]!;
+    return (
+      tiers.length === other.length &&
+      tiers.every((t, j) => t.tier.name === other[j]!.tier.name && lastName(t) === lastName(other[j]!))
+    );
+  });
+  return sameEnds ? edit.from : undefined;
+}
+
+function lastName(t: TierPolicies): string | undefined {
+  return t.policies[t.policies.length - 1]?.name;
+}
+
 /** The HEP's policies for one side and port spec, without the ones that cannot decide it. */
 function filteredPoliciesKey(p: HepPolicies, side: Direction, v: PortView): string {
+  const from = carriedOver(p, side, v);
+  if (from) return filteredPoliciesKey(from, side, v);
   return memoOn(filteredKeys, p, v.sideTags[side], () =>
     digest(
       stagesText(stagesFor(p, side, v.q.path), (policy) =>
@@ -499,6 +547,8 @@ const sourceSelectors = new WeakMap<HepPolicies, Map<string, readonly SelectorNo
 
 /** The source selectors of the ingress policies that may decide the port spec (for their IP sets). */
 function relevantSourceSelectors(p: HepPolicies, v: PortView): readonly SelectorNode[] {
+  const from = carriedOver(p, "ingress", v);
+  if (from) return relevantSourceSelectors(from, v);
   return memoOn(sourceSelectors, p, v.tag, () => {
     const nodes = new Set<SelectorNode>();
     for (const tiers of stagesFor(p, "ingress", v.q.path)) {
@@ -616,10 +666,18 @@ export function endpointClassKey(state: ClusterState, e: EndpointAt): string {
  * What one side of a box at this endpoint depends on for the port spec, names included (they
  * appear in the verdict's reasons). With the other side's key it identifies the box's verdicts.
  */
+const sideKeys = new WeakMap<Behaviour, Map<string, string>>();
+
 export function sideKey(state: ClusterState, e: EndpointAt, side: Direction, v: PortView): string {
   const b = behaviour(state, e);
-  const policies = b.policies ? filteredPoliciesKey(b.policies, side, v) : "";
-  return `${e.node.name}|${b.hep?.name ?? ""}|${hepText(b.hep)}|${policies}|${filteredFailsafeKey(b.felix, side, v.q, v.spec)}|${b.address}`;
+  // Per behaviour object and port view: unchanged nodes keep theirs from decision to decision. A
+  // digest keeps the cache's keys short (hundreds of thousands of them at 5k nodes).
+  return memoOn(sideKeys, b, `${e.node.name}|${v.sideTags[side]}`, () => {
+    const policies = b.policies ? filteredPoliciesKey(b.policies, side, v) : "";
+    return digest(
+      `${e.node.name}|${b.hep?.name ?? ""}|${hepText(b.hep)}|${policies}|${filteredFailsafeKey(b.felix, side, v.q, v.spec)}|${b.address}`,
+    );
+  });
 }
 
 const rangeMembers = new WeakMap<IpSet, Map<string, string>>();
@@ -651,9 +709,11 @@ export function sourceSetsKey(
 ): string {
   const b = behaviour(state, e);
   if (!b.policies) return "";
-  return relevantSourceSelectors(b.policies, v)
-    .map((node) => membersIn(ipSet(state, node), range, rangeText))
-    .join(",");
+  return digest(
+    relevantSourceSelectors(b.policies, v)
+      .map((node) => membersIn(ipSet(state, node), range, rangeText))
+      .join(","),
+  );
 }
 
 const nodesByAddress = new WeakMap<readonly NodeResource[], Map<string, NodeResource[]>>();

@@ -11,7 +11,15 @@
  * test/engine/classes.property.test.ts checks this against per-flow brute force on random states.
  */
 import { cidrFirst, cidrLast, ipFromValue } from "../calico/net/ip.js";
-import type { Cidr, IpFamily, NodeResource, PortMatch, PortRange, Rule } from "../calico/types.js";
+import type {
+  Cidr,
+  HostEndpoint,
+  IpFamily,
+  NodeResource,
+  PortMatch,
+  PortRange,
+  Rule,
+} from "../calico/types.js";
 import { evaluateSide, type FlowPath, type SideVerdict, type Verdict } from "./evaluate.js";
 import { effectiveFelixConfig } from "./felix-config.js";
 import type { FlowEnd } from "./flow.js";
@@ -20,6 +28,7 @@ import { ipSet, namedPortMembersAt, type IpSet } from "./ipsets.js";
 import { PROTOCOLS_WITH_PORTS, type Packet } from "./packet.js";
 import { hepPolicies, type Direction, type TierPolicies } from "./policy-index.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
+import { portSpecKey, portView, relevantPolicies } from "./signatures.js";
 import type { ClusterState } from "./state.js";
 import { PROTOCOL_NUMBERS } from "../calico/types.js";
 
@@ -167,7 +176,9 @@ function setIntervals(set: IpSet): Interval[] {
 }
 
 function rulesOf(tiers: readonly TierPolicies[], side: Direction): Rule[] {
-  return tiers.flatMap((t) => t.policies.flatMap((p) => (side === "ingress" ? p.ingress : p.egress)));
+  return tiers.flatMap((t) =>
+    (t.relevant ?? t.policies).flatMap((p) => (side === "ingress" ? p.ingress : p.egress)),
+  );
 }
 
 function portSet(
@@ -318,8 +329,14 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
     PROTOCOLS_WITH_PORTS.has(q.protocol) && q.ports !== undefined && q.ports.min < q.ports.max;
   const addressSets: Sets | null = external ? [] : null;
   const portSets: Sets = [];
-  if (dstHep) {
-    const p = hepPolicies(state, dstHep);
+  // Only the policies that can decide packets of this box are walked (engine/signatures.ts).
+  const view = portView(state, q, portSpecKey(q));
+  const narrowedPolicies = (hep: HostEndpoint | undefined) =>
+    hep ? relevantPolicies(hepPolicies(state, hep), view) : undefined;
+  const dstPolicies = narrowedPolicies(dstHep);
+  const srcPolicies = narrowedPolicies(srcHep);
+  if (dstHep && dstPolicies) {
+    const p = dstPolicies;
     const last = q.path === "forward" ? p.forward.ingress : p.normal.ingress;
     const sets = sideSets(
       state,
@@ -329,15 +346,15 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
       [p.untracked.ingress, p.preDNAT.ingress, last],
       q.to,
       q.protocol,
-      q.path,
+      `${q.path}|${view.tag}`,
       external,
       withPorts,
     );
     addressSets?.push(...sets.address);
     portSets.push(...sets.ports);
   }
-  if (srcHep && q.from.kind === "node") {
-    const p = hepPolicies(state, srcHep);
+  if (srcHep && srcPolicies && q.from.kind === "node") {
+    const p = srcPolicies;
     const sets = sideSets(
       state,
       srcHep.name,
@@ -346,7 +363,7 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
       [p.untracked.egress, p.normal.egress],
       q.to,
       q.protocol,
-      "host",
+      `host|${view.tag}`,
       false,
       withPorts,
     );
@@ -383,13 +400,24 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
         sides.push(
           evaluateSide(
             state,
-            { side: "egress", node: q.from.end.node, hep: srcHep, packet, path: "host" },
+            {
+              side: "egress",
+              node: q.from.end.node,
+              hep: srcHep,
+              packet,
+              path: "host",
+              policies: srcPolicies,
+            },
             null,
           ),
         );
       }
       sides.push(
-        evaluateSide(state, { side: "ingress", node: q.to.node, hep: dstHep, packet, path: q.path }, null),
+        evaluateSide(
+          state,
+          { side: "ingress", node: q.to.node, hep: dstHep, packet, path: q.path, policies: dstPolicies },
+          null,
+        ),
       );
       const deciding = sides.find((s) => s.verdict === "deny") ?? sides[sides.length - 1]!;
       const outcome: BoxOutcome = { verdict: deciding.verdict, deciding, sides };

@@ -2,7 +2,7 @@ import { cidrContainsIp } from "../calico/net/ip.js";
 import { PROTOCOL_NUMBERS, type HostEndpoint, type NodeResource, type ProtoPort } from "../calico/types.js";
 import { effectiveFelixConfig, describeOrigin } from "./felix-config.js";
 import type { Packet } from "./packet.js";
-import { hepPolicies, type Direction, type TierPolicies } from "./policy-index.js";
+import { hepPolicies, type Direction, type HepPolicies, type TierPolicies } from "./policy-index.js";
 import { ruleMatches } from "./rule-match.js";
 import type { ClusterState } from "./state.js";
 
@@ -50,6 +50,8 @@ export interface SideInput {
   readonly hep: HostEndpoint | undefined;
   readonly packet: Packet;
   readonly path: FlowPath;
+  /** the HEP's policy lists, when the caller has them narrowed to the packets it asks about */
+  readonly policies?: HepPolicies;
 }
 
 /** Collects trace steps; the fast path passes `null` and pays nothing for tracing. */
@@ -100,9 +102,9 @@ function runTiers(
 ): TierResult {
   const { side, packet } = input;
   const node = input.node.name;
-  for (const { tier, policies } of tiers) {
+  for (const { tier, policies, relevant } of tiers) {
     let passed = false;
-    for (const policy of policies) {
+    for (const policy of relevant ?? policies) {
       const rules = side === "ingress" ? policy.ingress : policy.egress;
       let matched = false;
       for (let i = 0; i < rules.length && !matched; i++) {
@@ -202,7 +204,7 @@ export function evaluateSide(state: ClusterState, input: SideInput, trace: Trace
     }
   }
 
-  const policies = hepPolicies(state, hep);
+  const policies = input.policies ?? hepPolicies(state, hep);
   const stages: readonly [Stage, readonly TierPolicies[]][] = [
     ["untracked", policies.untracked[side]],
     ["preDNAT", side === "ingress" ? policies.preDNAT.ingress : []],

@@ -13,6 +13,12 @@ export type PolicyStage = "untracked" | "preDNAT" | "normal" | "forward";
 export interface TierPolicies {
   readonly tier: TierInfo;
   readonly policies: readonly GlobalNetworkPolicy[];
+  /**
+   * When the lists are narrowed to one kind of packet (engine/signatures.ts relevantPolicies): the
+   * policies that can decide it. The others cannot match it, so they are passed over; `policies`
+   * still names the whole tier for the end-of-tier verdict.
+   */
+  readonly relevant?: readonly GlobalNetworkPolicy[];
 }
 
 export type StagePolicies = Readonly<Record<Direction, readonly TierPolicies[]>>;

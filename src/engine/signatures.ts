@@ -784,3 +784,27 @@ export function nodesTouched(before: ClusterState, after: ClusterState): "all" |
       return "all";
   }
 }
+
+const narrowed = new WeakMap<HepPolicies, Map<string, HepPolicies>>();
+
+/**
+ * The HEP's policy lists narrowed to what can decide packets of the port spec: every tier stays
+ * (with its whole roster, for the end-of-tier verdict) but lists as `relevant` only the policies
+ * with a rule that may match. Evaluating a box then walks tens of rules instead of hundreds.
+ */
+export function relevantPolicies(p: HepPolicies, v: PortView): HepPolicies {
+  return memoOn(narrowed, p, v.tag, () => {
+    const narrow = (tiers: readonly TierPolicies[], side: Direction): TierPolicies[] =>
+      tiers.map((t) => ({ ...t, relevant: t.policies.filter((policy) => relevant(policy, side, v)) }));
+    const stage = (s: HepPolicies["normal"]) => ({
+      ingress: narrow(s.ingress, "ingress"),
+      egress: narrow(s.egress, "egress"),
+    });
+    return {
+      untracked: stage(p.untracked),
+      preDNAT: stage(p.preDNAT),
+      normal: stage(p.normal),
+      forward: stage(p.forward),
+    };
+  });
+}

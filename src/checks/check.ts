@@ -13,6 +13,11 @@ export function perConfig<T>(state: ClusterState, config: GuardConfig, key: stri
   return entry.value;
 }
 
+/** A perConfig value of the state, if it was computed. */
+export function peekPerConfig<T>(state: ClusterState, config: GuardConfig, key: string): T | undefined {
+  return state.peek<WeakMap<GuardConfig, { value: T }>>(`per-config:${key}`)?.get(config)?.value;
+}
+
 /** What a check says about one change: findings it introduces, ones already there, ones it removes. */
 export interface CheckResult {
   readonly introduced: readonly Finding[];

@@ -27,7 +27,7 @@ import {
 } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
-import { perConfig, type CheckResult } from "./check.js";
+import { peekPerConfig, perConfig, type CheckResult } from "./check.js";
 import { isCovered } from "./coverage.js";
 import type { Decider, Finding } from "./finding.js";
 
@@ -144,6 +144,8 @@ interface EndpointClass {
   readonly after: string;
   /** the same behaviour (and coverage) both times: its boxes with other stable classes did not change */
   readonly stable: boolean;
+  /** with a coverage split: the members' addresses are covered in the state after */
+  readonly coveredAfter: boolean;
 }
 
 /**
@@ -190,7 +192,7 @@ class EndpointClasses {
       let id = this.pairIds.get(pair);
       if (id === undefined) this.pairIds.set(pair, (id = this.pairIds.size));
       const stable = before === after && (covered === 0 || covered === 3);
-      found = { id, cls: { before, after, stable } };
+      found = { id, cls: { before, after, stable, coveredAfter: (covered & 1) === 1 } };
       byNode.set(k, found);
     }
     return found;
@@ -205,7 +207,7 @@ class EndpointClasses {
     const touched = this.touched;
     if (touched === "all") return this.classify(endpoints, local, coverage);
     const base = baseClasses(this.before, this.config, key, () =>
-      new EndpointClasses(this.before, this.before, this.config).classify(endpoints, local, coverage),
+      ownClasses(this.before, this.config, key, endpoints, local, coverage),
     );
     if (touched.size === 0) return base;
     const out: EndpointClass[] = [];
@@ -222,7 +224,7 @@ class EndpointClasses {
     return [...out, ...this.classify(moved, local, coverage)];
   }
 
-  private classify(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
+  classify(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
     const groups = new Map<number, { members: Endpoint[]; cls: Omit<EndpointClass, "members"> }>();
     for (const e of endpoints) {
       const { id, cls } = this.classOf(e, local, coverage);
@@ -235,13 +237,43 @@ class EndpointClasses {
 }
 
 /** A state's own endpoint classes per requirement, family and kind (the base a decision edits). */
+/**
+ * A state's own classes. For a state derived by one change from a parent whose classes are known
+ * (the informers apply each change in the cluster to their previous state), the parent's classes
+ * carry over and only the touched nodes are classified again.
+ */
+function ownClasses(
+  state: ClusterState,
+  config: GuardConfig,
+  key: string,
+  endpoints: readonly Endpoint[],
+  local: boolean,
+  coverage: boolean,
+): EndpointClass[] {
+  const parent = state.parent;
+  const known = parent && peekPerConfig<Map<string, EndpointClass[]>>(parent, config, CLASSES)?.get(key);
+  if (!parent || !known || nodesTouched(parent, state) === "all")
+    return new EndpointClasses(state, state, config).classify(endpoints, local, coverage);
+  const merged = new Map<string, EndpointClass & { members: Endpoint[] }>();
+  for (const cls of new EndpointClasses(parent, state, config).group(endpoints, local, coverage, key)) {
+    const k = `${cls.after}\n${cls.coveredAfter}`;
+    const into = merged.get(k);
+    if (into) into.members.push(...cls.members);
+    else merged.set(k, { ...cls, before: cls.after, stable: true, members: [...cls.members] });
+  }
+  return [...merged.values()];
+}
+
+const CLASSES = "required-ports-classes";
+const DENIED = "required-ports-denied";
+
 function baseClasses(
   state: ClusterState,
   config: GuardConfig,
   key: string,
   compute: () => EndpointClass[],
 ): EndpointClass[] {
-  const byKey = perConfig(state, config, "required-ports-classes", () => new Map<string, EndpointClass[]>());
+  const byKey = perConfig(state, config, CLASSES, () => new Map<string, EndpointClass[]>());
   let classes = byKey.get(key);
   if (!classes) byKey.set(key, (classes = compute()));
   return classes;
@@ -264,7 +296,22 @@ function indexAdd(index: DeniedIndex, cell: string, row: string, column: string)
 }
 
 function deniedIndex(state: ClusterState, config: GuardConfig): DeniedIndex {
-  return perConfig(state, config, "required-ports-denied", () => {
+  return perConfig(state, config, DENIED, () => {
+    // Derived from the parent's index when there is one: its entries are keyed by content, so they
+    // hold for this state too; only the boxes the change touched are read and recorded. (An entry for
+    // a box that no longer denies costs a read later, never a wrong answer.)
+    const parent = state.parent;
+    const known = parent && peekPerConfig<DeniedIndex>(parent, config, DENIED);
+    if (parent && known) {
+      const index: DeniedIndex = new Map(
+        [...known].map(([cell, rows]) => [
+          cell,
+          new Map([...rows].map(([row, cols]) => [row, new Set(cols)])),
+        ]),
+      );
+      walk(parent, state, config, { skip: known, record: index });
+      return index;
+    }
     const index: DeniedIndex = new Map();
     walk(state, state, config, { record: index });
     return index;
@@ -371,10 +418,11 @@ export function judgeRequirements(
   return walk(before, after, config, { skip: deniedIndex(before, config) });
 }
 
-/** With `skip`, boxes between stable classes are read only when the index names them; with `record`, every box is read and the denying ones recorded (then nothing is judged). */
-type WalkMode =
-  | { readonly skip: DeniedIndex; readonly record?: undefined }
-  | { readonly record: DeniedIndex; readonly skip?: undefined };
+/**
+ * With `skip`, boxes between stable classes are read only when the index names them; with
+ * `record`, the denying boxes among those read are recorded, and nothing is judged.
+ */
+type WalkMode = { readonly skip?: DeniedIndex; readonly record?: DeniedIndex };
 
 function walk(
   before: ClusterState,

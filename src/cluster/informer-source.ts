@@ -8,6 +8,8 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { err, ok, type Result } from "../calico/result.js";
 import type { Change } from "../engine/change.js";
+import { validateResource } from "../calico/validate-resource.js";
+import type { CalicoResource, ResourceKind } from "../calico/types.js";
 import { loadState, type LoadedState, type RejectedObject } from "../engine/load.js";
 import { ClusterState } from "../engine/state.js";
 import { makeApiGet, statusCodeOf, type ApiGet } from "./api.js";
@@ -72,6 +74,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_NOT_SERVED_RECHECK_MS = 300_000;
 
+/** More changes than this at once (a relist, a bulk apply) are loaded afresh instead of applied. */
+const MAX_CHANGES_APPLIED = 32;
+
 function rejectionText(r: RejectedObject): string {
   return r.errors.map((e) => (e.path ? `${e.path}: ${e.reason}` : e.reason)).join("; ");
 }
@@ -94,6 +99,12 @@ export class ClusterStateSource implements StateSource {
   private discoveryTimer: NodeJS.Timeout | undefined;
   private readonly discoveryBackoff: Backoff;
   private dirty = true;
+  /** a full rebuild is due (start, a sync, or too many changes at once to apply one by one) */
+  private fullRebuild = true;
+  /** objects changed since the state was last built, by `kind/name` as the informers name them */
+  private readonly pending = new Map<string, { readonly kind: ResourceKind; readonly name: string }>();
+  /** the name each listed object has in the state (a v1 GlobalNetworkPolicy's differs), by `kind/name` */
+  private readonly stateNames = new Map<string, string>();
   private base: ClusterState = ClusterState.empty();
   private view: ClusterState | undefined;
   private rebuilds = 0;
@@ -122,7 +133,10 @@ export class ClusterStateSource implements StateSource {
   current(): ClusterState {
     let changed = false;
     if (this.dirty) {
-      this.base = this.rebuild();
+      this.base =
+        this.fullRebuild || this.pending.size > MAX_CHANGES_APPLIED ? this.rebuild() : this.applyPending();
+      this.pending.clear();
+      this.fullRebuild = false;
       this.dirty = false;
       changed = true;
     }
@@ -261,11 +275,13 @@ export class ClusterStateSource implements StateSource {
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
           pageSize: this.opts.pageSize ?? DEFAULT_PAGE_SIZE,
           notServedRecheckMs: this.opts.notServedRecheckMs ?? DEFAULT_NOT_SERVED_RECHECK_MS,
-          onChange: () => {
+          onChange: (name) => {
             this.dirty = true;
+            this.pending.set(`${spec.kind}/${name}`, { kind: spec.kind, name });
           },
           onSynced: () => {
             this.dirty = true;
+            this.fullRebuild = true;
             if (this.isSynced()) {
               this.logger("info", "cluster state synced", {});
               this.releaseWaiters();
@@ -277,34 +293,77 @@ export class ClusterStateSource implements StateSource {
   }
 
   private rebuild(): ClusterState {
-    const objects: SlimObject[] = [];
-    for (const informer of this.informers) objects.push(...informer.objects());
-    const loaded = loadState(objects);
+    const resources: CalicoResource[] = [];
+    const rejected: RejectedObject[] = [];
+    this.stateNames.clear();
+    let index = 0;
+    for (const informer of this.informers) {
+      for (const object of informer.objects()) {
+        const name = object.metadata.name;
+        const valid = validateResource(object);
+        if (valid.ok) {
+          resources.push(valid.value);
+          this.stateNames.set(`${informer.kind}/${name}`, valid.value.name);
+        } else rejected.push({ index, kind: informer.kind, name, errors: valid.error });
+        index++;
+      }
+    }
     this.rebuilds++;
-    this.reportRejections(loaded.rejected);
-    return loaded.state;
+    this.reportRejections(rejected);
+    return ClusterState.fromResources(resources);
+  }
+
+  /**
+   * The previous state with the changed objects applied one by one. A state derived by one change
+   * keeps what the engine computed for its parent (ADR 0008), so the first decision after a change
+   * in the cluster costs about as much as any other, instead of rebuilding every view.
+   */
+  private applyPending(): ClusterState {
+    let state = this.base;
+    for (const [key, { kind, name }] of this.pending) {
+      const object = this.informers.find((i) => i.kind === kind)?.get(name);
+      const was = this.stateNames.get(key);
+      const valid = object ? validateResource(object) : undefined;
+      if (valid?.ok) {
+        if (was !== undefined && was !== valid.value.name) {
+          state = state.apply({ operation: "DELETE", kind, name: was });
+        }
+        state = state.apply({ operation: "UPDATE", object: valid.value });
+        this.stateNames.set(key, valid.value.name);
+        this.reportedRejections.delete(key);
+      } else {
+        // Gone, or no longer valid: Felix treats an invalid object as deleted.
+        if (was !== undefined) state = state.apply({ operation: "DELETE", kind, name: was });
+        this.stateNames.delete(key);
+        if (valid && !valid.ok) this.reportRejection(key, { index: 0, kind, name, errors: valid.error });
+        else this.reportedRejections.delete(key);
+      }
+    }
+    this.rebuilds++;
+    return state;
+  }
+
+  private reportRejection(key: string, r: RejectedObject): void {
+    const text = rejectionText(r);
+    if (this.reportedRejections.get(key) === text) return;
+    this.reportedRejections.set(key, text);
+    this.logger(
+      "warn",
+      `${r.kind ?? "object"} ${r.name ?? ""} left out of the state: Calico would reject it (Felix treats it as deleted)`,
+      { kind: r.kind, name: r.name, errors: text },
+    );
   }
 
   /** Each invalid object is logged when it first shows up invalid (or its errors change), not on every rebuild. */
   private reportRejections(rejected: readonly RejectedObject[]): void {
-    const now = new Map<string, string>();
+    const previous = this.reportedRejections;
+    this.reportedRejections = new Map();
     for (const r of rejected) {
       const key = `${r.kind ?? "?"}/${r.name ?? `#${r.index}`}`;
       const text = rejectionText(r);
-      now.set(key, text);
-      if (this.reportedRejections.get(key) !== text) {
-        this.logger(
-          "warn",
-          `${r.kind ?? "object"} ${r.name ?? ""} left out of the state: Calico would reject it (Felix treats it as deleted)`,
-          {
-            kind: r.kind,
-            name: r.name,
-            errors: text,
-          },
-        );
-      }
+      if (previous.get(key) === text) this.reportedRejections.set(key, text);
+      else this.reportRejection(key, r);
     }
-    this.reportedRejections = now;
   }
 }
 

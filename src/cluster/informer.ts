@@ -58,8 +58,8 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   readonly pageSize: number;
   readonly notServedRecheckMs: number;
-  /** the objects changed in a way the engine can see */
-  readonly onChange: () => void;
+  /** the object of this name changed (or went away) in a way the engine can see */
+  readonly onChange: (name: string) => void;
   /** the initial list is done */
   readonly onSynced: () => void;
 }
@@ -176,6 +176,11 @@ export class KindInformer {
   /** The cached (slim) objects: the last synced view, also while reconnecting. */
   objects(): readonly SlimObject[] {
     return this.lw.list() as unknown as readonly SlimObject[];
+  }
+
+  /** One cached object by name. */
+  get(name: string): SlimObject | undefined {
+    return this.lw.get(name) as unknown as SlimObject | undefined;
   }
 
   /** undefined while the kind is known to match the API server (watching, or known not to be served). */
@@ -300,12 +305,12 @@ export class KindInformer {
     const print = fingerprint(slim);
     if (this.fingerprints.get(slim.metadata.name) === print) return;
     this.fingerprints.set(slim.metadata.name, print);
-    this.opts.onChange();
+    this.opts.onChange(slim.metadata.name);
   }
 
   private remove(object: KubernetesObject): void {
     const name = object.metadata?.name ?? "";
-    if (this.fingerprints.delete(name)) this.opts.onChange();
+    if (this.fingerprints.delete(name)) this.opts.onChange(name);
   }
 
   /** Every watch request ListWatch makes comes through here (HookedWatch). Never rejects. */

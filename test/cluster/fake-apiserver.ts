@@ -206,6 +206,11 @@ export class FakeApiServer {
     return [...this.resource(path).items.values()];
   }
 
+  /** Every stored object of every collection that is served. */
+  allItems(): KObject[] {
+    return [...this.resources.values()].filter((r) => r.served).flatMap((r) => [...r.items.values()]);
+  }
+
   /** The next list of `path` fails with this status and body (one-shot, queued). */
   failNextList(path: string, status: number, body: string): void {
     this.resource(path).listFailures.push({ status, body });

@@ -385,6 +385,63 @@ describe("rebuilds", () => {
   });
 });
 
+describe("changes are applied to the previous state", () => {
+  /** Every object of the source's state, by kind and name, compared by content. */
+  function sameState(a: ReturnType<Cluster["source"]["current"]>, b: typeof a): void {
+    const key = (o: { kind: string; name: string }) => `${o.kind}/${o.name}`;
+    assert.deepEqual(a.all().map(key), b.all().map(key));
+    for (const o of a.all()) {
+      const other = b.get(o.kind, o.name);
+      assert.ok(other && sameContent(o, other), `${key(o)} differs from a full load`);
+    }
+  }
+
+  test("after a sequence of watch events, the state equals a full load of the same objects", async (t) => {
+    const c = await cluster(t);
+    const gnp = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
+      apiVersion: "crd.projectcalico.org/v1",
+      kind: "GlobalNetworkPolicy",
+      metadata: { name, ...(annotations && { annotations }) },
+      spec,
+    });
+    const steps: [string, "ADDED" | "MODIFIED" | "DELETED", KObject | Record<string, unknown>][] = [
+      [
+        GNPS,
+        "ADDED",
+        gnp("default.extra", { selector: "has(kubernetes-host)", order: 5, ingress: [{ action: "Allow" }] }),
+      ],
+      [
+        GNPS,
+        "MODIFIED",
+        gnp("default.extra", { selector: "has(kubernetes-host)", order: 6, ingress: [{ action: "Deny" }] }),
+      ],
+      // valid, then invalid (Felix treats it as deleted), then valid again
+      [GNPS, "ADDED", gnp("flaky", { selector: "all()", ingress: [{ action: "Allow" }] })],
+      [GNPS, "MODIFIED", gnp("flaky", { selector: "all(", ingress: [{ action: "Allow" }] })],
+      [GNPS, "MODIFIED", gnp("flaky", { selector: "has(a)", ingress: [{ action: "Allow" }] })],
+      [GNPS, "DELETED", gnp("default.extra", {})],
+    ];
+    for (const [path, type, object] of steps) {
+      const before = c.source.status().rebuilds;
+      const sent = c.server.emit(path, type, object as KObject);
+      await waitFor(
+        () => kindStatus(c, "GlobalNetworkPolicy").resourceVersion === sent.metadata.resourceVersion,
+        `${type} ${String((object as KObject).metadata.name)}`,
+        c.source,
+      );
+      c.source.current();
+      assert.equal(c.source.status().rebuilds, before + 1);
+      // List items carry no apiVersion/kind (only watch events do); the informers add them.
+      const listed = c.server.allItems().map((o) => ({ apiVersion: "v1", kind: "Node", ...o }));
+      sameState(c.source.current(), loadState(listed).state);
+    }
+    assert.equal(c.source.current().get("GlobalNetworkPolicy", "extra"), undefined);
+    assert.equal(c.source.current().get("GlobalNetworkPolicy", "flaky")?.selector.source, "has(a)");
+    // Applied one by one: the state keeps its parent, so what the engine computed carries over.
+    assert.ok(c.source.current().parent, "derived from the previous state");
+  });
+});
+
 describe("discovery", () => {
   test("crd.projectcalico.org/v1 is read when both Calico groups are served", async (t) => {
     const c = await cluster(t, { fake: { groups: ["projectcalico.org/v3", "crd.projectcalico.org/v1"] } });

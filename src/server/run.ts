@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger as PinoLogger } from "pino";
 import { nodeCoverageFindings } from "../checks/coverage.js";
+import { runChecks } from "../decision/decide.js";
 import type { StateSource } from "../cluster/state-source.js";
 import { buildApp, buildProbeApp } from "./app.js";
 import type { ConfigHolder } from "./config-holder.js";
@@ -65,12 +66,28 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { https: httpsOptions(opts.tls), logger: false },
   );
   let draining = false;
+  let warmed = false;
   const probe = buildProbeApp({
     ready: () => {
       if (draining) return { ok: false, reason: "shutting down" };
       if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
-      if (!config.current())
-        return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
+      const current = config.current();
+      if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
+      if (!warmed) {
+        // Build the state's verdicts before the first review is routed here: the first decision
+        // against a state loaded from scratch evaluates every box of it (seconds on large clusters,
+        // docs/benchmark.md), which would otherwise land on a write and its timeoutSeconds.
+        const started = Date.now();
+        const state = source.current();
+        try {
+          runChecks(state, state, current);
+          logger.info({ ms: Date.now() - started }, "verdicts of the cluster state built");
+        } catch (error) {
+          // decide() reports its own errors per review; this is only a head start.
+          logger.error({ err: error }, "building the verdicts of the cluster state failed");
+        }
+        warmed = true;
+      }
       return { ok: true };
     },
     metrics: async () => ({

@@ -1,0 +1,46 @@
+/**
+ * Before the first ready, the server builds the verdicts of the cluster state (the first decision
+ * against a state loaded from scratch evaluates every box of it: seconds on a large cluster), so
+ * that cost never lands on a review and its timeoutSeconds.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import pino from "pino";
+import { StaticStateSource } from "../../src/cluster/state-source.js";
+import { defaultConfig } from "../../src/config/index.js";
+import { loadState } from "../../src/engine/load.js";
+import { ConfigHolder } from "../../src/server/config-holder.js";
+import { writeDevCertificate } from "../../src/server/dev-cert.js";
+import { startServer } from "../../src/server/run.js";
+import { capturedClusterObjects } from "../helpers/shared.js";
+
+test("the first /readyz builds the state's verdicts before it answers ready", async () => {
+  const state = loadState(capturedClusterObjects()).state;
+  const lines: string[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+  const server = await startServer({
+    source: new StaticStateSource(state),
+    config: new ConfigHolder(defaultConfig()),
+    tls: await writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))),
+    host: "127.0.0.1",
+    port: 0,
+    probePort: 0,
+    record: () => {},
+    logger,
+    watchIntervalMs: 50,
+  });
+  try {
+    assert.equal(state.peek("per-config:required-ports-denied"), undefined, "nothing built before");
+    const ready = await fetch(`http://127.0.0.1:${server.probePort}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.ok(state.peek("per-config:required-ports-denied"), "the state's index of denying boxes");
+    assert.equal(lines.filter((l) => l.includes("verdicts of the cluster state built")).length, 1);
+    await fetch(`http://127.0.0.1:${server.probePort}/readyz`);
+    assert.equal(lines.filter((l) => l.includes("verdicts of the cluster state built")).length, 1, "once");
+  } finally {
+    await server.close();
+  }
+});

@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger as PinoLogger } from "pino";
 import { nodeCoverageFindings } from "../checks/coverage.js";
+import type { GuardConfig } from "../config/types.js";
 import { runChecks } from "../decision/decide.js";
+import type { ClusterState } from "../engine/state.js";
 import type { StateSource } from "../cluster/state-source.js";
 import { buildApp, buildProbeApp } from "./app.js";
 import type { ConfigHolder } from "./config-holder.js";
@@ -66,28 +68,38 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { https: httpsOptions(opts.tls), logger: false },
   );
   let draining = false;
-  let warmed = false;
+  /**
+   * Build the current state's verdicts ahead of the reviews: the first decision against a state
+   * loaded from scratch evaluates every box of it (seconds on large clusters, docs/benchmark.md),
+   * which would otherwise land on a write and its timeoutSeconds. Done before the first ready, and
+   * then whenever the state changed (a derived state costs about one decision; a resync, the full
+   * build — better now, between reviews, than inside one).
+   */
+  let warmedState: ClusterState | undefined;
+  let warmedConfig: GuardConfig | undefined;
+  const warm = (current: GuardConfig) => {
+    const state = source.current();
+    if (state === warmedState && current === warmedConfig) return;
+    const started = Date.now();
+    try {
+      runChecks(state, state, current);
+      const ms = Date.now() - started;
+      if (warmedState === undefined) logger.info({ ms }, "verdicts of the cluster state built");
+      else logger.debug({ ms }, "verdicts of the changed cluster state built");
+    } catch (error) {
+      // decide() reports its own errors per review; this is only a head start.
+      logger.error({ err: error }, "building the verdicts of the cluster state failed");
+    }
+    warmedState = state;
+    warmedConfig = current;
+  };
   const probe = buildProbeApp({
     ready: () => {
       if (draining) return { ok: false, reason: "shutting down" };
       if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
       const current = config.current();
       if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
-      if (!warmed) {
-        // Build the state's verdicts before the first review is routed here: the first decision
-        // against a state loaded from scratch evaluates every box of it (seconds on large clusters,
-        // docs/benchmark.md), which would otherwise land on a write and its timeoutSeconds.
-        const started = Date.now();
-        const state = source.current();
-        try {
-          runChecks(state, state, current);
-          logger.info({ ms: Date.now() - started }, "verdicts of the cluster state built");
-        } catch (error) {
-          // decide() reports its own errors per review; this is only a head start.
-          logger.error({ err: error }, "building the verdicts of the cluster state failed");
-        }
-        warmed = true;
-      }
+      if (warmedState === undefined) warm(current);
       return { ok: true };
     },
     metrics: async () => ({
@@ -150,6 +162,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
   const configTimer = opts.configFile ? setInterval(reloadConfig, interval) : undefined;
   configTimer?.unref();
+  const warmTimer = setInterval(() => {
+    const current = config.current();
+    if (!draining && warmedState !== undefined && source.isSynced() && current) warm(current);
+  }, interval);
+  warmTimer.unref();
 
   await app.listen({ host: opts.host, port: opts.port });
   await probe.listen({ host: opts.host, port: opts.probePort });
@@ -163,6 +180,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await drain();
       stopTls();
       if (configTimer) clearInterval(configTimer);
+      clearInterval(warmTimer);
       // fastify's close stops accepting and waits for in-flight requests before resolving.
       await app.close();
       await probe.close();

@@ -44,3 +44,32 @@ test("the first /readyz builds the state's verdicts before it answers ready", as
     await server.close();
   }
 });
+
+test("after a change, the changed state's verdicts are built between reviews", async () => {
+  const state = loadState(capturedClusterObjects()).state;
+  const source = new StaticStateSource(state);
+  const server = await startServer({
+    source,
+    config: new ConfigHolder(defaultConfig()),
+    tls: await writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))),
+    host: "127.0.0.1",
+    port: 0,
+    probePort: 0,
+    record: () => {},
+    logger: pino({ level: "silent" }),
+    watchIntervalMs: 20,
+  });
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${server.probePort}/readyz`)).status, 200);
+    const hep = state.list("HostEndpoint")[0]!;
+    source.recordAdmitted({ operation: "DELETE", kind: "HostEndpoint", name: hep.name });
+    const changed = source.current();
+    assert.notEqual(changed, state);
+    for (let i = 0; i < 100 && !changed.peek("per-config:required-ports-denied"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(changed.peek("per-config:required-ports-denied"), "built without a review");
+  } finally {
+    await server.close();
+  }
+});

@@ -115,15 +115,24 @@ export function effectiveFelixConfig(state: ClusterState, node: NodeResource): E
     });
     if (inherited) return inherited;
     const sources = felixSourcesFor(state, node);
-    return {
-      failsafeInboundHostPorts: pick(sources, "failsafeInboundHostPorts", DEFAULT_FAILSAFE_INBOUND),
-      failsafeOutboundHostPorts: pick(sources, "failsafeOutboundHostPorts", DEFAULT_FAILSAFE_OUTBOUND),
-      defaultEndpointToHostAction: pick(
-        sources,
-        "defaultEndpointToHostAction",
-        "Drop" as EndpointToHostAction,
-      ),
-    };
+    // Nodes with the same sources (most: only `default`) share one object, and so what is derived
+    // from it (content keys, engine/signatures.ts).
+    const shared = state.memo("felix-by-sources", () => new Map<string, EffectiveFelixConfig>());
+    const key = sources.map((fc) => fc.name).join("\n");
+    let effective = shared.get(key);
+    if (!effective) {
+      effective = {
+        failsafeInboundHostPorts: pick(sources, "failsafeInboundHostPorts", DEFAULT_FAILSAFE_INBOUND),
+        failsafeOutboundHostPorts: pick(sources, "failsafeOutboundHostPorts", DEFAULT_FAILSAFE_OUTBOUND),
+        defaultEndpointToHostAction: pick(
+          sources,
+          "defaultEndpointToHostAction",
+          "Drop" as EndpointToHostAction,
+        ),
+      };
+      shared.set(key, effective);
+    }
+    return effective;
   });
 }
 

@@ -26,6 +26,7 @@ import type { SelectorNode } from "../calico/selector/ast.js";
 import type {
   Cidr,
   EntityRule,
+  FelixConfiguration,
   GlobalNetworkPolicy,
   HostEndpoint,
   IpAddress,
@@ -143,8 +144,17 @@ function referencedSets(state: ClusterState): readonly Matcher[] {
     // A policy change that mentions the same sets before and after leaves the list as it was
     // (and IP sets do not change with policies).
     const inherited = state.inherited<readonly Matcher[]>("referenced-address-sets", (c, parent) => {
-      if (changeKind(c) !== "GlobalNetworkPolicy") return changeKind(c) === "Tier";
       const name = changeName(c);
+      if (changeKind(c) === "FelixConfiguration") {
+        const nets = (fc: FelixConfiguration | undefined) =>
+          [fc?.fields.failsafeInboundHostPorts, fc?.fields.failsafeOutboundHostPorts]
+            .flatMap((list) => list?.value ?? [])
+            .flatMap((e) => (e.net ? [e.net.text] : []))
+            .sort()
+            .join(",");
+        return nets(parent.get("FelixConfiguration", name)) === nets(state.get("FelixConfiguration", name));
+      }
+      if (changeKind(c) !== "GlobalNetworkPolicy") return changeKind(c) === "Tier";
       const texts = (p: GlobalNetworkPolicy | undefined) =>
         p ? [...new Set(policySetTexts(p))].sort().join("\n") : "";
       const was = parent.get("GlobalNetworkPolicy", name);

@@ -13,17 +13,14 @@ import {
 import type { SideVerdict } from "../engine/evaluate.js";
 import type { FlowEnd } from "../engine/flow.js";
 import type { AddressRange } from "../engine/classes.js";
+import { changedAddresses } from "../engine/address-keys.js";
+import { portSpecKey, portView, type PortSpec, type PortView } from "../engine/port-relevance.js";
 import {
-  changedAddresses,
   endpointClassKey,
   nodesTouched,
-  portSpecKey,
-  portView,
   sideKey,
   sourceSetsKey,
   type EndpointAt,
-  type PortSpec,
-  type PortView,
 } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
@@ -382,6 +379,38 @@ interface Box {
   segments(): readonly BoxSegment[];
 }
 
+/** A required port as a port spec, seen from both states (their named ports may differ). */
+function portViews(
+  before: ClusterState,
+  after: ClusterState,
+  port: RequiredPort,
+): { q: PortSpec; va: PortView; vb: PortView } {
+  const q: PortSpec = {
+    protocol: port.protocol.number,
+    ports: port.ports,
+    icmpType: port.icmpType,
+    icmpCode: port.icmpCode,
+    path: port.path,
+  };
+  const spec = portSpecKey(q);
+  return { q, va: portView(after, q, spec), vb: portView(before, q, spec) };
+}
+
+/** A box of traffic that stays on one node (its own address, or 127.0.0.1), in both states. */
+function selfBoxes(
+  before: ClusterState,
+  after: ClusterState,
+  va: PortView,
+  vb: PortView,
+  self: EndpointAt,
+  box: BoxQuery,
+): { now: Box; was: Box } {
+  return {
+    now: boxOf(after, nodeRow(after, va, self), nodeColumn(after, va, self), box),
+    was: boxOf(before, nodeRow(before, vb, self), nodeColumn(before, vb, self), box),
+  };
+}
+
 /** One state's view of a box's two ends, for the cache key. */
 function nodeRow(state: ClusterState, v: PortView, from: EndpointAt): string {
   return `${v.spec}#${sideKey(state, from, "egress", v)}`;
@@ -519,16 +548,7 @@ function walk(
         const deniedPairs = denied("pair");
         const deniedSelves = denied("self")?.get("");
         const deniedExternal = denied("external");
-        const q: PortSpec = {
-          protocol: port.protocol.number,
-          ports: port.ports,
-          icmpType: port.icmpType,
-          icmpCode: port.icmpCode,
-          path: port.path,
-        };
-        const spec = portSpecKey(q);
-        const va = portView(after, q, spec);
-        const vb = portView(before, q, spec);
+        const { q, va, vb } = portViews(before, after, port);
         const query = (from: BoxSource, to: Endpoint): BoxQuery => ({
           from,
           ...q,
@@ -594,8 +614,7 @@ function walk(
           if (!isCovered(after, rep.node, rep.address)) continue;
           const self: EndpointAt = { ...rep, local: true };
           const box = query({ kind: "node", end: nodeEnd(rep.node, rep.address) }, rep);
-          const now = boxOf(after, nodeRow(after, va, self), nodeColumn(after, va, self), box);
-          const was = boxOf(before, nodeRow(before, vb, self), nodeColumn(before, vb, self), box);
+          const { now, was } = selfBoxes(before, after, va, vb, self, box);
           note("self", "", cls.after, now);
           if (record) continue;
           judge(
@@ -610,7 +629,7 @@ function walk(
         // networks outside the cluster, per destination class
         for (const source of externals) {
           const sourceBefore = externalsBefore.get(source.id);
-          const row = `${spec}#ext:${source.id}`;
+          const row = `${va.spec}#ext:${source.id}`;
           const sourceStable =
             sourceBefore !== undefined && source.box.kind === "external" && !moved(source.box.range);
           const deniedColumns = deniedExternal?.get(source.id);
@@ -654,19 +673,9 @@ function walk(
         requirement.ports.forEach((port, p) => {
           const kind = `${r}|4|${p}|loopback`;
           if (skip && cls.stable && !skip.get(kind)?.get("")?.has(cls.before)) return;
-          const q: PortSpec = {
-            protocol: port.protocol.number,
-            ports: port.ports,
-            icmpType: port.icmpType,
-            icmpCode: port.icmpCode,
-            path: port.path,
-          };
-          const spec = portSpecKey(q);
-          const va = portView(after, q, spec);
-          const vb = portView(before, q, spec);
+          const { q, va, vb } = portViews(before, after, port);
           const box: BoxQuery = { from: source(rep).box, ...q, to: nodeEnd(rep.node, lo) };
-          const now = boxOf(after, nodeRow(after, va, self), nodeColumn(after, va, self), box);
-          const was = boxOf(before, nodeRow(before, vb, self), nodeColumn(before, vb, self), box);
+          const { now, was } = selfBoxes(before, after, va, vb, self, box);
           if (record) {
             if (now.anyDenied) indexAdd(record, kind, "", cls.after);
             return;

@@ -28,7 +28,8 @@ import { ipSet, namedPortMembersAt, type IpSet } from "./ipsets.js";
 import { PROTOCOLS_WITH_PORTS, type Packet } from "./packet.js";
 import { hepPolicies, type Direction, type TierPolicies } from "./policy-index.js";
 import { notSelectorNode, ruleSelectorNode } from "./selector-scope.js";
-import { portSpecKey, portView, relevantPolicies } from "./signatures.js";
+import { memoOnce } from "./content-memo.js";
+import { portSpecKey, portView, relevantPolicies } from "./port-relevance.js";
 import type { ClusterState } from "./state.js";
 import { PROTOCOL_NUMBERS } from "../calico/types.js";
 
@@ -127,15 +128,12 @@ const indexedSets = new WeakMap<readonly Interval[], IndexedSet>();
  */
 function inRange(set: readonly Interval[], first: bigint, last: bigint): readonly Interval[] {
   if (set.length < 32) return set;
-  let indexed = indexedSets.get(set);
-  if (!indexed) {
-    const hosts = set
+  const { hosts, wide } = memoOnce(indexedSets, set, () => ({
+    hosts: set
       .filter((iv) => iv.first === iv.last)
-      .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
-    indexed = { hosts, wide: set.filter((iv) => iv.first !== iv.last) };
-    indexedSets.set(set, indexed);
-  }
-  const { hosts, wide } = indexed;
+      .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0)),
+    wide: set.filter((iv) => iv.first !== iv.last),
+  }));
   let lo = 0;
   let hi = hosts.length;
   while (lo < hi) {
@@ -151,28 +149,19 @@ function inRange(set: readonly Interval[], first: bigint, last: bigint): readonl
 const intervals = new WeakMap<Cidr, Interval>();
 
 function cidrInterval(c: Cidr): Interval {
-  let iv = intervals.get(c);
-  if (!iv) {
-    iv = { first: cidrFirst(c), last: cidrLast(c) };
-    intervals.set(c, iv);
-  }
-  return iv;
+  return memoOnce(intervals, c, () => ({ first: cidrFirst(c), last: cidrLast(c) }));
 }
 
 const listIntervalCache = new WeakMap<readonly Cidr[], Interval[]>();
 
 function listIntervals(cidrs: readonly Cidr[]): Interval[] {
-  let list = listIntervalCache.get(cidrs);
-  if (!list) listIntervalCache.set(cidrs, (list = cidrs.map(cidrInterval)));
-  return list;
+  return memoOnce(listIntervalCache, cidrs, () => cidrs.map(cidrInterval));
 }
 
 const setIntervalCache = new WeakMap<IpSet, Interval[]>();
 
 function setIntervals(set: IpSet): Interval[] {
-  let list = setIntervalCache.get(set);
-  if (!list) setIntervalCache.set(set, (list = set.members.map(cidrInterval)));
-  return list;
+  return memoOnce(setIntervalCache, set, () => set.members.map(cidrInterval));
 }
 
 function rulesOf(tiers: readonly TierPolicies[], side: Direction): Rule[] {
@@ -438,62 +427,56 @@ export function evaluateBox(state: ClusterState, q: BoxQuery): BoxSegment[] {
 }
 
 /**
- * Adjacent address intervals with the same ports and outcome become one: an external range is cut
- * at every member of every set its rules mention (thousands of node addresses), but most of the
- * pieces get the same verdict, and the boxes are cached (engine/box-cache.ts).
+ * Neighbouring pieces with the same outcome become one: first along ports (a port range cut at
+ * every rule's ports), then along addresses (an external range is cut at every member of every set
+ * its rules mention — thousands of node addresses — but most pieces get the same verdict, and the
+ * boxes are cached, engine/box-cache.ts).
  */
-function mergeAddresses(segments: BoxSegment[]): BoxSegment[] {
-  if (segments.length < 2) return segments;
+function mergeAdjacent(
+  segments: readonly BoxSegment[],
+  order: (a: BoxSegment, b: BoxSegment) => number,
+  adjacent: (prev: BoxSegment, next: BoxSegment) => boolean,
+  join: (prev: BoxSegment, next: BoxSegment) => BoxSegment,
+): BoxSegment[] {
   const keys = new Map<BoxOutcome, string>();
   const keyOf = (o: BoxOutcome) => {
     let k = keys.get(o);
     if (k === undefined) keys.set(o, (k = outcomeKey(o)));
     return k;
   };
-  const sorted = [...segments].sort((a, b) =>
-    (a.portMin ?? 0) !== (b.portMin ?? 0)
-      ? (a.portMin ?? 0) - (b.portMin ?? 0)
-      : (a.portMax ?? 0) !== (b.portMax ?? 0)
-        ? (a.portMax ?? 0) - (b.portMax ?? 0)
-        : a.srcFirst < b.srcFirst
-          ? -1
-          : a.srcFirst > b.srcFirst
-            ? 1
-            : 0,
-  );
   const out: BoxSegment[] = [];
-  for (const s of sorted) {
+  for (const s of [...segments].sort(order)) {
     const prev = out[out.length - 1];
-    if (
-      prev &&
-      prev.portMin === s.portMin &&
-      prev.portMax === s.portMax &&
-      prev.srcLast + 1n === s.srcFirst &&
-      keyOf(prev.outcome) === keyOf(s.outcome)
-    ) {
-      out[out.length - 1] = { ...prev, srcLast: s.srcLast };
-    } else out.push(s);
+    if (prev && adjacent(prev, s) && keyOf(prev.outcome) === keyOf(s.outcome))
+      out[out.length - 1] = join(prev, s);
+    else out.push(s);
   }
   return out;
 }
 
-function mergePorts(segments: BoxSegment[]): BoxSegment[] {
-  segments.sort((a, b) =>
-    a.srcFirst !== b.srcFirst ? (a.srcFirst < b.srcFirst ? -1 : 1) : (a.portMin ?? 0) - (b.portMin ?? 0),
-  );
-  const out: BoxSegment[] = [];
-  for (const s of segments) {
-    const prev = out[out.length - 1];
-    if (
-      prev &&
+const compareBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+function mergePorts(segments: readonly BoxSegment[]): BoxSegment[] {
+  return mergeAdjacent(
+    segments,
+    (a, b) => compareBig(a.srcFirst, b.srcFirst) || (a.portMin ?? 0) - (b.portMin ?? 0),
+    (prev, s) =>
       prev.srcFirst === s.srcFirst &&
       prev.srcLast === s.srcLast &&
       prev.portMax !== undefined &&
-      s.portMin === prev.portMax + 1 &&
-      outcomeKey(prev.outcome) === outcomeKey(s.outcome)
-    ) {
-      out[out.length - 1] = { ...prev, portMax: s.portMax };
-    } else out.push(s);
-  }
-  return out;
+      s.portMin === prev.portMax + 1,
+    (prev, s) => ({ ...prev, portMax: s.portMax }),
+  );
+}
+
+function mergeAddresses(segments: readonly BoxSegment[]): BoxSegment[] {
+  return mergeAdjacent(
+    segments,
+    (a, b) =>
+      (a.portMin ?? 0) - (b.portMin ?? 0) ||
+      (a.portMax ?? 0) - (b.portMax ?? 0) ||
+      compareBig(a.srcFirst, b.srcFirst),
+    (prev, s) => prev.portMin === s.portMin && prev.portMax === s.portMax && prev.srcLast + 1n === s.srcFirst,
+    (prev, s) => ({ ...prev, srcLast: s.srcLast }),
+  );
 }

@@ -9,7 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { err, ok, type Result } from "../calico/result.js";
 import type { Change } from "../engine/change.js";
 import { validateResource } from "../calico/validate-resource.js";
-import type { CalicoResource, ResourceKind } from "../calico/types.js";
+import type { ResourceKind } from "../calico/types.js";
 import { loadState, type LoadedState, type RejectedObject } from "../engine/load.js";
 import { ClusterState } from "../engine/state.js";
 import { makeApiGet, statusCodeOf, type ApiGet } from "./api.js";
@@ -293,24 +293,20 @@ export class ClusterStateSource implements StateSource {
   }
 
   private rebuild(): ClusterState {
-    const resources: CalicoResource[] = [];
-    const rejected: RejectedObject[] = [];
-    this.stateNames.clear();
-    let index = 0;
+    const keys: string[] = [];
+    const objects: SlimObject[] = [];
     for (const informer of this.informers) {
       for (const object of informer.objects()) {
-        const name = object.metadata.name;
-        const valid = validateResource(object);
-        if (valid.ok) {
-          resources.push(valid.value);
-          this.stateNames.set(`${informer.kind}/${name}`, valid.value.name);
-        } else rejected.push({ index, kind: informer.kind, name, errors: valid.error });
-        index++;
+        keys.push(`${informer.kind}/${object.metadata.name}`);
+        objects.push(object);
       }
     }
+    const loaded = loadState(objects);
+    this.stateNames.clear();
+    for (const { index, resource } of loaded.accepted) this.stateNames.set(keys[index]!, resource.name);
     this.rebuilds++;
-    this.reportRejections(rejected);
-    return ClusterState.fromResources(resources);
+    this.reportRejections(loaded.rejected);
+    return loaded.state;
   }
 
   /**

@@ -26,8 +26,6 @@ type Generation = Map<string, Map<string, CachedBox>>;
 /** Young-generation size (boxes) before it becomes the old one; at most twice this is kept. */
 const GENERATION_SIZE = 150_000;
 
-/** Counters for the benchmark: boxes read from the cache, and boxes evaluated. */
-export const boxStats = { lookups: 0, misses: 0 };
 let young: Generation = new Map();
 let old: Generation = new Map();
 let youngSize = 0;
@@ -45,7 +43,6 @@ function put(row: string, column: string, box: CachedBox): void {
 }
 
 export function cachedBox(row: string, column: string, compute: () => readonly BoxSegment[]): CachedBox {
-  boxStats.lookups++;
   const hit = young.get(row)?.get(column);
   if (hit) return hit;
   const promoted = old.get(row)?.get(column);
@@ -53,7 +50,6 @@ export function cachedBox(row: string, column: string, compute: () => readonly B
     put(row, column, promoted);
     return promoted;
   }
-  boxStats.misses++;
   const segments = compute();
   const anyDenied = segments.some((s) => s.outcome.verdict === "deny");
   const box: CachedBox = anyDenied ? { anyDenied, segments } : { anyDenied };

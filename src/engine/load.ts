@@ -14,6 +14,8 @@ export interface RejectedObject {
 export interface LoadedState {
   readonly state: ClusterState;
   readonly rejected: readonly RejectedObject[];
+  /** the objects kept, with their index in the input (their name in the state may differ from metadata.name) */
+  readonly accepted: readonly { readonly index: number; readonly resource: CalicoResource }[];
 }
 
 /** Kubernetes kinds that carry no host-traffic meaning; a cluster dump may hold them. */
@@ -33,14 +35,14 @@ function describe(object: unknown): { kind?: string; name?: string } {
  * Felix would leave them out, and reported.
  */
 export function loadState(objects: readonly unknown[]): LoadedState {
-  const resources: CalicoResource[] = [];
+  const accepted: { index: number; resource: CalicoResource }[] = [];
   const rejected: RejectedObject[] = [];
   objects.forEach((object, index) => {
     const { kind, name } = describe(object);
     if (kind && IGNORED_KINDS.has(kind)) return;
     const result = validateResource(object);
-    if (result.ok) resources.push(result.value);
+    if (result.ok) accepted.push({ index, resource: result.value });
     else rejected.push({ index, kind, name, errors: result.error });
   });
-  return { state: ClusterState.fromResources(resources), rejected };
+  return { state: ClusterState.fromResources(accepted.map((a) => a.resource)), rejected, accepted };
 }

@@ -43,7 +43,7 @@ import { ipSet, type IpSet } from "./ipsets.js";
 import {
   hepPolicies,
   hepPoliciesEdit,
-  policySelects,
+  selectingPolicies,
   type Direction,
   type HepPolicies,
   type TierPolicies,
@@ -411,11 +411,11 @@ export function nodesTouched(before: ClusterState, after: ClusterState): "all" |
   };
   switch (kind) {
     case "GlobalNetworkPolicy": {
-      const policies = [before.get(kind, name), after.get(kind, name)].filter(
-        (p): p is GlobalNetworkPolicy => p !== undefined,
-      );
+      // The HEPs whose selecting policies changed: selectingPolicies keeps the parent's list (the
+      // same array) for every other HEP, and what it computes here is what the touched nodes'
+      // behaviours are built from next, so the changed policy's selector is evaluated once per HEP.
       for (const hep of after.hostEndpoints) {
-        if (policies.some((p) => policySelects(p, hep))) touched.add(hep.node);
+        if (selectingPolicies(after, hep) !== selectingPolicies(before, hep)) touched.add(hep.node);
       }
       return touched;
     }

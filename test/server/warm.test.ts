@@ -17,21 +17,27 @@ import { writeDevCertificate } from "../../src/server/dev-cert.js";
 import { startServer } from "../../src/server/run.js";
 import { capturedClusterObjects } from "../helpers/shared.js";
 
+function start(source: StaticStateSource, logger = pino({ level: "silent" })) {
+  return writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))).then((tls) =>
+    startServer({
+      source,
+      config: new ConfigHolder(defaultConfig()),
+      tls,
+      host: "127.0.0.1",
+      port: 0,
+      probePort: 0,
+      record: () => {},
+      logger,
+      watchIntervalMs: 20,
+    }),
+  );
+}
+
 test("the first /readyz builds the state's verdicts before it answers ready", async () => {
   const state = loadState(capturedClusterObjects()).state;
   const lines: string[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
-  const server = await startServer({
-    source: new StaticStateSource(state),
-    config: new ConfigHolder(defaultConfig()),
-    tls: await writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))),
-    host: "127.0.0.1",
-    port: 0,
-    probePort: 0,
-    record: () => {},
-    logger,
-    watchIntervalMs: 50,
-  });
+  const server = await start(new StaticStateSource(state), logger);
   try {
     assert.equal(state.peek("per-config:required-ports-denied"), undefined, "nothing built before");
     const ready = await fetch(`http://127.0.0.1:${server.probePort}/readyz`);
@@ -48,17 +54,7 @@ test("the first /readyz builds the state's verdicts before it answers ready", as
 test("after a change, the changed state's verdicts are built between reviews", async () => {
   const state = loadState(capturedClusterObjects()).state;
   const source = new StaticStateSource(state);
-  const server = await startServer({
-    source,
-    config: new ConfigHolder(defaultConfig()),
-    tls: await writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))),
-    host: "127.0.0.1",
-    port: 0,
-    probePort: 0,
-    record: () => {},
-    logger: pino({ level: "silent" }),
-    watchIntervalMs: 20,
-  });
+  const server = await start(source);
   try {
     assert.equal((await fetch(`http://127.0.0.1:${server.probePort}/readyz`)).status, 200);
     const hep = state.list("HostEndpoint")[0]!;

@@ -6,6 +6,8 @@
  *
  * Deterministic: the same options (seed included) give the same objects, in the same order.
  */
+import type { ProtoPort } from "../src/calico/types.js";
+import { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND } from "../src/engine/felix-config.js";
 import { Prng } from "./prng.js";
 
 export interface ClusterSpec {
@@ -64,29 +66,13 @@ const RANCHER_TCP: readonly (number | string)[] = [
 const RANCHER_UDP: readonly (number | string)[] = [8472, "30000:32767"];
 const RANCHER_SOURCES = "has(kubernetes-host) || role == 'internal-net'";
 
-/** Felix's default failsafe lists (design §5), written out as a hardened `default` config does. */
-const FAILSAFE_IN = [
-  { protocol: "TCP", port: 22 },
-  { protocol: "UDP", port: 68 },
-  { protocol: "TCP", port: 179 },
-  { protocol: "TCP", port: 2379 },
-  { protocol: "TCP", port: 2380 },
-  { protocol: "TCP", port: 5473 },
-  { protocol: "TCP", port: 6443 },
-  { protocol: "TCP", port: 6666 },
-  { protocol: "TCP", port: 6667 },
-];
-const FAILSAFE_OUT = [
-  { protocol: "UDP", port: 53 },
-  { protocol: "UDP", port: 67 },
-  { protocol: "TCP", port: 179 },
-  { protocol: "TCP", port: 2379 },
-  { protocol: "TCP", port: 2380 },
-  { protocol: "TCP", port: 5473 },
-  { protocol: "TCP", port: 6443 },
-  { protocol: "TCP", port: 6666 },
-  { protocol: "TCP", port: 6667 },
-];
+/**
+ * Felix's default failsafe lists (design §5, the engine's own defaults), written out as a hardened
+ * `default` config does.
+ */
+const written = (list: readonly ProtoPort[]) => list.map(({ protocol, port }) => ({ protocol, port }));
+const FAILSAFE_IN = written(DEFAULT_FAILSAFE_INBOUND);
+const FAILSAFE_OUT = written(DEFAULT_FAILSAFE_OUTBOUND);
 
 /** The smallest cluster the generator builds (the Rancher baseline, a tier, one of each kind of policy). */
 export const MIN_SPEC = { nodes: 4, policies: 12, networkSets: 5 } as const;

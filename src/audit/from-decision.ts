@@ -10,22 +10,24 @@ export type AuditedDecision = Pick<
 >;
 
 /** A decision plus the request metadata the server has (its `ReviewContext` fits). */
-export interface AuditInput {
+export interface AuditInput extends Pick<
+  AuditRecord,
+  | "decisionId"
+  | "uid"
+  | "user"
+  | "groups"
+  | "operation"
+  | "apiGroup"
+  | "apiVersion"
+  | "kind"
+  | "name"
+  | "dryRun"
+  | "durationMs"
+  | "object"
+  | "oldObject"
+> {
   readonly decision: AuditedDecision;
-  readonly decisionId: string;
-  readonly uid: string;
-  readonly user: string;
-  readonly groups: readonly string[];
-  readonly operation: string;
-  readonly apiGroup: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly dryRun: boolean;
-  readonly durationMs: number;
   readonly time: Date | string;
-  readonly object?: unknown;
-  readonly oldObject?: unknown;
   /** `--audit-include-objects`: without it no object is ever logged */
   readonly includeObjects: boolean;
 }

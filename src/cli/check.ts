@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { readObjects } from "../cluster/file-source.js";
+import { canonicalFinding } from "../audit/line.js";
 import type { Finding } from "../checks/finding.js";
 import { decide, type Decision, type DecisionRequest } from "../decision/decide.js";
 import type { ClusterState } from "../engine/state.js";
@@ -20,14 +21,10 @@ export interface CheckOptions {
 
 /** The stable JSON of a violation (design §7). */
 export function findingJson(f: Finding): Record<string, unknown> {
+  // The audit log's finding fields first, in its order; then what only the CLI shows; message last.
+  const { message: _message, ...head } = canonicalFinding(f);
   return {
-    check: f.check,
-    ...(f.requirement !== undefined && { requirement: f.requirement }),
-    ...(f.protocol !== undefined && { protocol: f.protocol }),
-    ...(f.ports !== undefined && { ports: f.ports }),
-    ...(f.from !== undefined && { from: f.from }),
-    ...(f.to !== undefined && { to: f.to }),
-    ...(f.node !== undefined && { node: f.node }),
+    ...head,
     ...(f.path !== undefined && { path: f.path }),
     ...(f.direction !== undefined && { direction: f.direction }),
     ...(f.field !== undefined && { field: f.field }),

@@ -8,17 +8,12 @@ import {
   parseReviewFilter,
   summarize,
   violationLabel,
+  type ReviewFlags,
   type ReviewSummary,
 } from "../audit/review.js";
 import { EXIT_OK, UsageError, type CliIo } from "./io.js";
 
-export interface ReviewOptions {
-  readonly since?: string;
-  readonly until?: string;
-  readonly decision?: string;
-  readonly user?: string;
-  readonly kind?: string;
-  readonly name?: string;
+export interface ReviewOptions extends ReviewFlags {
   readonly output?: string;
 }
 

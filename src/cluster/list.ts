@@ -9,7 +9,7 @@
  */
 import { ApiError, statusCodeOf, type ApiGet } from "./api.js";
 import { apiVersionOf, collectionPath, type CalicoGroupVersion, type KindSpec } from "./kinds.js";
-import { slimObject, type SlimObject } from "./slim.js";
+import { record, slimObject, str, type SlimObject } from "./slim.js";
 
 export interface ListResult {
   readonly apiVersion: string;
@@ -18,16 +18,6 @@ export interface ListResult {
   readonly items: readonly SlimObject[];
   /** items without a usable metadata.name (dropped) */
   readonly unnamed: number;
-}
-
-function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
 }
 
 export async function listAll(

@@ -31,13 +31,15 @@ export interface SlimObject {
 /** kubectl's client-side-apply copy of the whole object: large, and never read by Calico. */
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
-function record(v: unknown): Record<string, unknown> | undefined {
+/** A JSON object (not null, not an array), or undefined. */
+export function record(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v)
     ? (v as Record<string, unknown>)
     : undefined;
 }
 
-function str(v: unknown): string | undefined {
+/** A non-empty string, or undefined. */
+export function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseAuditLine } from "../../src/audit/line.js";
+import { postReview } from "../helpers/https.js";
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
@@ -57,26 +57,7 @@ async function serve(): Promise<Served> {
 }
 
 function review(s: Served, file: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: "127.0.0.1",
-        port: s.port,
-        path: "/validate",
-        method: "POST",
-        ca: readFileSync(join(s.certDir, "tls.crt")),
-        servername: "localhost",
-        headers: { "content-type": "application/json" },
-      },
-      (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end(readFileSync(file));
-  });
+  return postReview({ port: s.port, ca: readFileSync(join(s.certDir, "tls.crt")), body: readFileSync(file) });
 }
 
 function probe(s: Served, path: string): Promise<number> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
-import { Agent, request as httpsRequest } from "node:https";
+import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
@@ -12,6 +12,7 @@ import { loadState } from "../../src/engine/load.js";
 import { ConfigHolder } from "../../src/server/config-holder.js";
 import { writeDevCertificate } from "../../src/server/dev-cert.js";
 import { startServer, type RunningServer } from "../../src/server/run.js";
+import { postReview } from "../helpers/https.js";
 import { capturedClusterObjects, FIXTURES_DIR } from "../helpers/shared.js";
 
 const state = loadState(capturedClusterObjects()).state;
@@ -52,27 +53,7 @@ function fingerprint(port: number, ca: Buffer): Promise<{ fingerprint: string; p
 }
 
 function post(port: number, ca: Buffer, agent?: Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/validate?timeout=5s",
-        method: "POST",
-        ca,
-        agent,
-        servername: "localhost",
-        headers: { "content-type": "application/json" },
-      },
-      (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end(review);
-  });
+  return postReview({ port, ca, agent, body: review, path: "/validate?timeout=5s" });
 }
 
 async function eventually(check: () => Promise<boolean>, attempts = 200): Promise<void> {

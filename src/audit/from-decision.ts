@@ -45,14 +45,16 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Deeper than any Calico object; a bound keeps a hostile request from exhausting the stack. */
 const MAX_DEPTH = 32;
 
-function finding(f: Finding): AuditFinding {
-  // droppedBy/allowedBefore/fromLabel are for the denial message; the message already says them.
+/** A finding as the audit log (and the CLI's JSON) write it: lists cut, with their counts. */
+export function auditFinding(f: Finding): AuditFinding {
+  // droppedBy/allowedBefore/fromLabels are for the denial message; the message already says them.
   return canonicalFinding({
     check: f.check,
     requirement: f.requirement,
     protocol: f.protocol,
     ports: f.ports,
     from: f.from,
+    fromCount: f.fromAll !== undefined && f.fromAll.length > 1 ? f.fromAll.length : undefined,
     to: f.to,
     node: f.node,
     message: f.message,
@@ -130,9 +132,9 @@ export function toAuditRecord(input: AuditInput): AuditRecord {
     ...(d.overridden !== undefined && {
       overridden: { reason: d.overridden.reason, user: d.overridden.user },
     }),
-    violations: d.violations.map(finding),
+    violations: d.violations.map(auditFinding),
     warnings: [...d.warnings],
-    fixed: d.fixed.map(finding),
+    fixed: d.fixed.map(auditFinding),
     durationMs: duration(input.durationMs),
     ...(object !== undefined && { object }),
     ...(oldObject !== undefined && { oldObject }),

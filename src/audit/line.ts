@@ -1,3 +1,4 @@
+import { MAX_LISTED } from "../checks/name-list.js";
 import type { AuditFinding, AuditOutcome, AuditRecord } from "./record.js";
 
 /**
@@ -9,13 +10,17 @@ export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ["allowed", "denied", "ov
 
 /** A finding's keys in the order they are written (the order of `AuditFinding` in record.ts). */
 export function canonicalFinding(f: AuditFinding): AuditFinding {
+  // A finding can name thousands of nodes; the line lists the first of them and says how many.
+  const toCount = f.toCount ?? (f.to !== undefined && f.to.length > MAX_LISTED ? f.to.length : undefined);
   return {
     check: f.check,
     ...(f.requirement !== undefined && { requirement: f.requirement }),
     ...(f.protocol !== undefined && { protocol: f.protocol }),
     ...(f.ports !== undefined && { ports: f.ports }),
     ...(f.from !== undefined && { from: f.from }),
-    ...(f.to !== undefined && { to: [...f.to] }),
+    ...(f.fromCount !== undefined && { fromCount: f.fromCount }),
+    ...(f.to !== undefined && { to: f.to.slice(0, MAX_LISTED) }),
+    ...(toCount !== undefined && { toCount }),
     ...(f.node !== undefined && { node: f.node }),
     message: f.message,
   };
@@ -74,6 +79,9 @@ function parseFinding(v: unknown): AuditFinding | undefined {
     if (!optionalString(v, key)) return undefined;
   }
   if (v.to !== undefined && !isStringArray(v.to)) return undefined;
+  for (const key of ["fromCount", "toCount"]) {
+    if (v[key] !== undefined && !(Number.isInteger(v[key]) && (v[key] as number) > 0)) return undefined;
+  }
   return canonicalFinding(v as unknown as AuditFinding);
 }
 

@@ -10,7 +10,12 @@ export interface AuditFinding {
   readonly protocol?: string;
   readonly ports?: string;
   readonly from?: string;
+  /** how many sources in all, when there are several (`from` is the first) */
+  readonly fromCount?: number;
+  /** the first MAX_LISTED destinations (checks/name-list.ts) */
   readonly to?: readonly string[];
+  /** how many destinations in all, when `to` lists only the first of them */
+  readonly toCount?: number;
   readonly node?: string;
   readonly message: string;
 }

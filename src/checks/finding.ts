@@ -31,11 +31,19 @@ export interface Finding {
   readonly protocol?: string;
   /** `10250`, `30000-32767` */
   readonly ports?: string;
-  /** a node name, or a CIDR for network sources */
+  /** a node name, or a CIDR for network sources; with several sources, the first of `fromAll` */
   readonly from?: string;
-  /** how the source reads in a message: `node-2 (172.18.10.2)`, `set allow-ips 192.168.100.0/24` */
-  readonly fromLabel?: string;
+  /**
+   * required-ports: every source the finding stands for, sorted (a class of nodes shares one
+   * verdict, so one finding names them all); lists are shared between findings, never copied.
+   */
+  readonly fromAll?: readonly string[];
+  /** how the first sources read in a message: `node-2 (172.18.10.2)`, `set allow-ips 192.168.100.0/24` */
+  readonly fromLabels?: readonly string[];
+  /** destination nodes, sorted */
   readonly to?: readonly string[];
+  /** required-ports: traffic that stays on each source node (each of `fromAll` to itself) */
+  readonly toSelf?: boolean;
   readonly node?: string;
   readonly path?: "host" | "forward";
   /** failsafe-ports: which list */

@@ -14,6 +14,7 @@ import type { SideVerdict } from "../engine/evaluate.js";
 import type { FlowEnd } from "../engine/flow.js";
 import type { AddressRange } from "../engine/classes.js";
 import { changedAddresses } from "../engine/address-keys.js";
+import { memoOnce } from "../engine/content-memo.js";
 import { portSpecKey, portView, type PortSpec, type PortView } from "../engine/port-relevance.js";
 import {
   endpointClassKey,
@@ -25,6 +26,7 @@ import {
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
 import { peekPerConfig, perConfig, type CheckResult } from "./check.js";
+import { compareNames, listed, MAX_LISTED, mergeSorted } from "./name-list.js";
 import { isCovered } from "./coverage.js";
 import type { Decider, Finding } from "./finding.js";
 
@@ -45,12 +47,31 @@ export interface Source {
   readonly set?: string;
 }
 
+/**
+ * Every source a judged rectangle stands for: the members of a class of nodes (which share every
+ * verdict), or one network source. Made once per class and shared by reference.
+ */
+export interface SourceList {
+  /** sorted: node names, `NODE@127.0.0.1`, or the network source's CIDR */
+  readonly names: readonly string[];
+  /** how the first MAX_LISTED of them read in a message */
+  readonly labels: readonly string[];
+}
+
 /** One rectangle of required flows, judged in both states, ready to become findings. */
 export interface Judged {
   readonly requirement: Requirement;
   readonly port: RequiredPort;
+  /** the representative source (for a network source, the range the piece cuts) */
   readonly source: Source;
+  readonly sources: SourceList;
+  /** destination node names, sorted (shared by reference) */
   readonly to: readonly string[];
+  /**
+   * Traffic that stays on each node (`sources.names[i]` to `to[i]`); otherwise every source to
+   * every destination but itself.
+   */
+  readonly toSelf?: boolean;
   readonly piece: Piece;
   readonly dropped: Decider;
   readonly before?: Decider;
@@ -218,7 +239,7 @@ class EndpointClasses {
       if (kept.length > 0) out.push({ ...cls, members: kept });
       moved.push(...cls.members.filter((m) => touched.has(m.node.name)));
     }
-    return [...out, ...this.classify(moved, local, coverage)];
+    return mergeAlike([...out, ...this.classify(moved, local, coverage)]);
   }
 
   classify(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
@@ -231,6 +252,21 @@ class EndpointClasses {
     }
     return [...groups.values()].map(({ members, cls }) => ({ ...cls, members }));
   }
+}
+
+/**
+ * Classes that behave alike in both states are one class: a touched node that lands where its
+ * untouched peers are joins them, so a finding names the same class whether the state was derived
+ * or loaded afresh. Members keep the base order (state order), touched ones after.
+ */
+function mergeAlike(classes: readonly EndpointClass[]): EndpointClass[] {
+  const byKey = new Map<string, EndpointClass>();
+  for (const cls of classes) {
+    const key = `${cls.before}\n${cls.after}\n${cls.stable}\n${cls.coveredAfter}`;
+    const into = byKey.get(key);
+    byKey.set(key, into ? { ...into, members: [...into.members, ...cls.members] } : cls);
+  }
+  return [...byKey.values()];
 }
 
 /** A state's own endpoint classes per requirement, family and kind (the base a decision edits). */
@@ -341,6 +377,43 @@ function nodeSourceOf(e: Endpoint, state: ClusterState, label?: string): Source 
     box: { kind: "node", end: nodeEnd(e.node, e.address) },
     uncovered: !isCovered(state, e.node, e.address),
   };
+}
+
+const nodeLists = new WeakMap<readonly Endpoint[], SourceList>();
+const loopbackLists = new WeakMap<readonly Endpoint[], SourceList>();
+
+/** A class's members as a sorted source list, made once per member list. */
+function membersList(members: readonly Endpoint[], loopback = false): SourceList {
+  return memoOnce(loopback ? loopbackLists : nodeLists, members, () => {
+    const sorted = [...members].sort((a, b) => compareNames(a.node.name, b.node.name));
+    return loopback
+      ? { names: sorted.map((m) => `${m.node.name}@127.0.0.1`), labels: ["loopback (127.0.0.1)"] }
+      : {
+          names: sorted.map((m) => m.node.name),
+          labels: sorted.slice(0, MAX_LISTED).map((m) => `${m.node.name} (${m.address.text})`),
+        };
+  });
+}
+
+function networkList(source: Source): SourceList {
+  return { names: [source.id], labels: [source.label] };
+}
+
+/**
+ * The sources and destinations of a box between two classes. A node's traffic to itself is local
+ * (judged by the self classes), so a destination class of one node does not count that node among
+ * the sources.
+ */
+function pairLists(
+  srcs: readonly Endpoint[],
+  dsts: readonly Endpoint[],
+): { sources: SourceList; to: readonly string[] } {
+  const to = membersList(dsts).names;
+  const sources = membersList(srcs);
+  if (to.length !== 1 || !sources.names.includes(to[0]!)) return { sources, to };
+  const only = to[0]!;
+  const keep = (n: string) => n !== only && !n.startsWith(`${only} (`);
+  return { sources: { names: sources.names.filter(keep), labels: sources.labels.filter(keep) }, to };
 }
 
 /** A source and a destination of the two classes that are different nodes (a node to itself is local traffic). */
@@ -471,7 +544,7 @@ function walk(
     now: Box,
     was: Box | undefined,
     sources: () => { before: Source | undefined; after: Source },
-    members: (piece: Piece) => { source: Source; to: readonly string[] }[],
+    lists: () => { sources: SourceList; to: readonly string[]; toSelf?: boolean },
   ) => {
     if (!now.anyDenied && !was?.anyDenied) return; // every flow allowed both times: nothing to say
     const { before: sourceBefore, after: sourceAfter } = sources();
@@ -482,26 +555,36 @@ function walk(
       const introduced =
         piece.before?.verdict === "allow" && sourceBefore !== undefined && !sourceBefore.uncovered;
       const beforeDecider = introduced ? decider(allowingSide(piece.before!, dropped.side)) : undefined;
-      for (const m of members(piece)) {
-        if (m.to.length > 0)
-          out.push({ requirement, port, source: m.source, to: m.to, piece, dropped, before: beforeDecider });
-      }
+      const { sources, to, toSelf } = lists();
+      if (to.length > 0 && sources.names.length > 0)
+        out.push({
+          requirement,
+          port,
+          source: sourceAfter,
+          sources,
+          to,
+          toSelf,
+          piece,
+          dropped,
+          before: beforeDecider,
+        });
     }
     // Fixed: denied before (from a covered source), allowed now. Same boxes, read the other way.
     if (was && sourceBefore && !sourceBefore.uncovered && was.anyDenied) {
       for (const piece of deniedPieces(was.segments(), now.segments())) {
         if (piece.before?.verdict !== "allow") continue;
-        for (const m of members(piece)) {
-          if (m.to.length > 0)
-            fixed.push({
-              requirement,
-              port,
-              source: m.source,
-              to: m.to,
-              piece,
-              dropped: decider(piece.after.deciding),
-            });
-        }
+        const { sources, to, toSelf } = lists();
+        if (to.length > 0 && sources.names.length > 0)
+          fixed.push({
+            requirement,
+            port,
+            source: sourceBefore,
+            sources,
+            to,
+            toSelf,
+            piece,
+            dropped: decider(piece.after.deciding),
+          });
       }
     }
   };
@@ -596,14 +679,7 @@ function walk(
               now,
               was,
               () => ({ before: nodeSourceOf(s, before), after: nodeSourceOf(s, after) }),
-              () => {
-                const names = dstClass.members.map((x) => x.node.name);
-                const inClass = new Set(names);
-                return srcClass.members.map((m) => ({
-                  source: nodeSourceOf(m, after),
-                  to: inClass.has(m.node.name) ? names.filter((n) => n !== m.node.name) : names,
-                }));
-              },
+              () => pairLists(srcClass.members, dstClass.members),
             );
           }
         }
@@ -623,7 +699,8 @@ function walk(
             now,
             was,
             () => ({ before: nodeSourceOf(rep, before), after: nodeSourceOf(rep, after) }),
-            () => cls.members.map((m) => ({ source: nodeSourceOf(m, after), to: [m.node.name] })),
+            // each member to itself: one finding names them all, as the message groups them anyway
+            () => ({ sources: membersList(cls.members), to: membersList(cls.members).names, toSelf: true }),
           );
         }
         // networks outside the cluster, per destination class
@@ -651,7 +728,7 @@ function walk(
               now,
               was,
               () => ({ before: sourceBefore, after: source }),
-              () => [{ source, to: dstClass.members.map((x) => x.node.name) }],
+              () => ({ sources: networkList(source), to: membersList(dstClass.members).names }),
             );
           }
         }
@@ -686,7 +763,11 @@ function walk(
             now,
             was,
             () => ({ before: source(rep), after: source(rep) }),
-            () => cls.members.map((m) => ({ source: source(m), to: [m.node.name] })),
+            () => ({
+              sources: membersList(cls.members, true),
+              to: membersList(cls.members).names,
+              toSelf: true,
+            }),
           );
         });
       }
@@ -771,28 +852,59 @@ function deciderSignature(d: Decider | undefined): string {
   return d ? `${d.side}/${d.stage}/${d.tier ?? ""}/${d.policy ?? ""}/${d.rule ?? ""}` : "-";
 }
 
-/** Findings for judged rectangles, grouped when everything but the destination agrees. */
+/** A list in a key, by size and ends: a key must not grow with the cluster. */
+function ends(list: readonly string[]): string {
+  return list.length === 1 ? list[0]! : `${list.length}:${list[0] ?? ""}..${list[list.length - 1] ?? ""}`;
+}
+
+const listIds = new WeakMap<readonly string[], number>();
+let nextListId = 1;
+
+function listId(list: readonly string[]): number {
+  return memoOnce(listIds, list, () => nextListId++);
+}
+
+/**
+ * `node-1 (10.0.0.1)`, or `node-1 (10.0.0.1), node-2 (10.0.0.2) and 7 more`. Loopback sources
+ * share one label ("loopback (127.0.0.1)"): it is said once.
+ */
+function sourcesText(sources: SourceList, max: number): string {
+  const { names, labels } = sources;
+  if (labels.length <= 1) return labels[0] ?? names[0] ?? "?";
+  const head = labels.slice(0, max);
+  const more = names.length - head.length;
+  return more > 0 ? `${head.join(", ")} and ${more} more` : head.join(", ");
+}
+
+/**
+ * Findings for judged rectangles, grouped when everything but the destination agrees. A finding
+ * stands for a class pair (or a class and a network source): its lists are the classes' own,
+ * shared and merged, so its cost does not grow with sources × destinations.
+ */
 function group(judged: readonly Judged[], kind: "introduced" | "pre-existing"): Finding[] {
   const groups = new Map<
     string,
-    { finding: Omit<Finding, "to" | "key" | "message">; to: Set<string>; keyParts: string[] }
+    { finding: Omit<Finding, "to" | "key" | "message">; to: (readonly string[])[]; keyParts: string[] }
   >();
-  for (const { requirement, port, source, to, piece, dropped, before } of judged) {
+  for (const { requirement, port, source, sources, to, toSelf, piece, dropped, before } of judged) {
     const ports = portsText(port, piece);
-    const src = sourceText(source, piece);
+    const network = source.box.kind === "external";
+    const src = network ? sourceText(source, piece) : undefined;
+    const list: SourceList = src ? { names: [src.from], labels: [src.label] } : sources;
+    const fromKey = src ? `${src.from}|${src.label}` : `#${listId(sources.names)}`;
     const gkey = [
       requirement.name,
       port.protocol.name,
       ports ?? "",
       port.path,
-      src.from,
-      src.label,
+      fromKey,
+      toSelf ? "self" : "",
       deciderSignature(dropped),
       deciderSignature(before),
     ].join("|");
     const existing = groups.get(gkey);
     if (existing) {
-      for (const t of to) existing.to.add(t);
+      existing.to.push(to);
       continue;
     }
     groups.set(gkey, {
@@ -802,25 +914,40 @@ function group(judged: readonly Judged[], kind: "introduced" | "pre-existing"): 
         requirement: requirement.name,
         protocol: port.protocol.name,
         ports,
-        from: src.from,
-        fromLabel: src.label,
+        from: list.names[0],
+        ...(list.names.length > 1 && { fromAll: list.names }),
+        fromLabels: list.labels,
+        ...(toSelf && { toSelf }),
         path: port.path,
         droppedBy: dropped,
         allowedBefore: before,
       },
-      to: new Set(to),
-      keyParts: [requirement.name, port.protocol.name, ports ?? "", port.path, src.from],
+      to: [to],
+      keyParts: [
+        requirement.name,
+        port.protocol.name,
+        ports ?? "",
+        port.path,
+        toSelf ? "self" : "",
+        ends(list.names),
+      ],
     });
   }
-  return [...groups.values()].map(({ finding, to: toSet, keyParts }) => {
-    const to = [...toSet].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return [...groups.values()].map(({ finding, to: lists, keyParts }) => {
+    const to = mergeSorted(lists);
     const what = `${finding.protocol}${finding.ports ? ` ${finding.ports}` : ""}${finding.path === "forward" ? " (forwarded, e.g. NodePort)" : ""}`;
-    const shown = to.length > 5 ? `${to.slice(0, 5).join(", ")} and ${to.length - 5} more` : to.join(", ");
+    const from = sourcesText({ names: finding.fromAll ?? [finding.from!], labels: finding.fromLabels! }, 3);
+    const where = finding.toSelf ? "each to itself" : `to ${listed(to, 5)}`;
     const message =
       kind === "introduced"
-        ? `${what} from ${finding.fromLabel} to ${shown} would be dropped`
-        : `${what} from ${finding.fromLabel} to ${shown} is dropped`;
-    return { ...finding, to, key: `required-ports:${keyParts.join("|")}|${to.join(",")}`, message };
+        ? `${what} from ${from} ${where} would be dropped`
+        : `${what} from ${from} ${where} is dropped`;
+    return {
+      ...finding,
+      to,
+      key: `required-ports:${keyParts.join("|")}|${ends(to)}`,
+      message,
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readObjects } from "../cluster/file-source.js";
-import { canonicalFinding } from "../audit/line.js";
+import { auditFinding } from "../audit/from-decision.js";
 import type { Finding } from "../checks/finding.js";
 import { decide, type Decision, type DecisionRequest } from "../decision/decide.js";
 import type { ClusterState } from "../engine/state.js";
@@ -22,7 +22,7 @@ export interface CheckOptions {
 /** The stable JSON of a violation (design §7). */
 export function findingJson(f: Finding): Record<string, unknown> {
   // The audit log's finding fields first, in its order; then what only the CLI shows; message last.
-  const { message: _message, ...head } = canonicalFinding(f);
+  const { message: _message, ...head } = auditFinding(f);
   return {
     ...head,
     ...(f.path !== undefined && { path: f.path }),

@@ -3,6 +3,7 @@
  * request: ") and the warnings (kubectl prints each as "Warning: ..."). Pure formatting of findings.
  */
 import { describeDecider, type Decider, type Finding } from "../checks/finding.js";
+import { compareNames, mergeSorted } from "../checks/name-list.js";
 
 export const MAX_WARNING_LENGTH = 120;
 
@@ -62,19 +63,53 @@ function portsText(findings: readonly Finding[]): string {
     .join("; ");
 }
 
-function nodesFirst(a: string, b: string): number {
-  const sa = a.startsWith("set ") || /^[\d:]/.test(a) || a.startsWith("anywhere");
-  const sb = b.startsWith("set ") || /^[\d:]/.test(b) || b.startsWith("anywhere");
-  return sa === sb ? a.localeCompare(b, "en", { numeric: true }) : sa ? 1 : -1;
+/** The sources of several findings: node lists merged, network sources after them by label. */
+interface Sources {
+  readonly count: number;
+  /** the first ones, as they read in a message */
+  readonly shown: readonly string[];
+  /** identifies the whole set (for grouping ports with the same sources) */
+  readonly key: string;
+}
+
+function sourcesOf(findings: readonly Finding[], max: number): Sources {
+  const nodeLists: (readonly string[])[] = [];
+  const labels = new Map<string, string>();
+  const networks = new Set<string>();
+  for (const f of findings) {
+    const names = f.fromAll ?? (f.from !== undefined ? [f.from] : []);
+    const fl = f.fromLabels ?? [];
+    // Network sources, and loopback sources (one label for all: "loopback (127.0.0.1)"), are
+    // named by their label; node sources by name, with the labels of the first ones.
+    if (f.from !== undefined && (isNetworkLabel(fl[0] ?? f.from) || (fl.length === 1 && names.length > 1))) {
+      networks.add(fl[0] ?? f.from);
+      continue;
+    }
+    nodeLists.push(names);
+    fl.forEach((label, i) => labels.set(names[i]!, label));
+  }
+  const nodes = mergeSorted(nodeLists);
+  const nets = [...networks].sort(compareNames);
+  const nodeLabels = nodes.slice(0, max).map((n) => labels.get(n) ?? n);
+  return {
+    count: nodes.length + nets.length,
+    shown: [...nodeLabels, ...nets].slice(0, max),
+    key: `${nodes.join(",")}|${nets.join(",")}`,
+  };
+}
+
+function isNetworkLabel(label: string): boolean {
+  return label.startsWith("set ") || /^[\d:]/.test(label) || label.startsWith("anywhere");
 }
 
 /**
  * One block per cause: ports (of any protocol) are listed together when their sources,
- * destinations, what drops them now and what allowed them before all agree.
+ * destinations, what drops them now and what allowed them before all agree. Lists are merged from
+ * the findings' shared class lists, so a block costs what its names cost, once.
  */
 function portBlocks(findings: readonly Finding[], totalNodes: number): string[] {
   // First per port: which sources and destinations.
-  const perPort = new Map<string, { sample: Finding; sources: Set<string>; to: Set<string> }>();
+  const perPort = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = [
       f.requirement,
@@ -84,25 +119,25 @@ function portBlocks(findings: readonly Finding[], totalNodes: number): string[] 
       signature(f.droppedBy),
       origin(f.allowedBefore),
     ].join("|");
-    const entry = perPort.get(key) ?? { sample: f, sources: new Set<string>(), to: new Set<string>() };
-    entry.sources.add(f.fromLabel ?? f.from ?? "?");
-    for (const t of f.to ?? []) entry.to.add(t);
-    perPort.set(key, entry);
+    const list = perPort.get(key);
+    if (list) list.push(f);
+    else perPort.set(key, [f]);
   }
   // Then ports with the same who/why into one block.
-  const blocks = new Map<string, { samples: Finding[]; sources: string[]; to: string[] }>();
-  for (const { sample, sources, to } of perPort.values()) {
-    const src = [...sources].sort(nodesFirst);
-    const dst = [...to].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const blocks = new Map<string, { samples: Finding[]; sources: Sources; to: readonly string[] }>();
+  for (const group of perPort.values()) {
+    const sample = group[0]!;
+    const sources = sourcesOf(group, 8);
+    const to = mergeSorted(group.map((f) => f.to ?? []));
     const key = [
       sample.requirement,
       sample.path,
       signature(sample.droppedBy),
       origin(sample.allowedBefore),
-      src.join(","),
-      dst.join(","),
+      sources.key,
+      to.join(","),
     ].join("|");
-    const block = blocks.get(key) ?? { samples: [], sources: src, to: dst };
+    const block = blocks.get(key) ?? { samples: [], sources, to };
     block.samples.push(sample);
     blocks.set(key, block);
   }
@@ -115,7 +150,7 @@ function portBlocks(findings: readonly Finding[], totalNodes: number): string[] 
     const rules = [...new Set(samples.map((f) => f.allowedBefore?.rule).filter((r) => r !== undefined))];
     const lines = [
       `required-ports (${first.requirement}): ${what}${path}`,
-      `   from: ${sources.length > 8 ? `${sources.slice(0, 8).join(", ")} and ${sources.length - 8} more` : sources.join(", ")}`,
+      `   from: ${sources.count > sources.shown.length ? `${sources.shown.join(", ")} and ${sources.count - sources.shown.length} more` : sources.shown.join(", ")}`,
       `   to: ${listWithCount(to, totalNodes)}`,
       `   now dropped by: ${describeDecider(dropped)}`,
     ];

@@ -20,7 +20,12 @@ export function violationMatches(expected: ExpectedViolation, got: Finding): boo
   if (expected.protocol !== undefined && expected.protocol.toUpperCase() !== got.protocol?.toUpperCase())
     return false;
   if (expected.port !== undefined && !portsContain(got.ports, expected.port)) return false;
-  if (expected.from !== undefined && expected.from !== got.from) return false;
+  if (
+    expected.from !== undefined &&
+    expected.from !== got.from &&
+    !(got.fromAll ?? []).includes(expected.from)
+  )
+    return false;
   if (expected.to !== undefined && !(got.to ?? []).includes(expected.to)) return false;
   if (expected.node !== undefined && expected.node !== got.node && !(got.to ?? []).includes(expected.node))
     return false;

@@ -126,7 +126,18 @@ describe("toAuditRecord", () => {
     );
     assert.equal(r.decision, "denied");
     assert.ok(r.violations.length > 0);
-    const allowedKeys = ["check", "requirement", "protocol", "ports", "from", "to", "node", "message"];
+    const allowedKeys = [
+      "check",
+      "requirement",
+      "protocol",
+      "ports",
+      "from",
+      "fromCount",
+      "to",
+      "toCount",
+      "node",
+      "message",
+    ];
     for (const f of [...r.violations, ...r.fixed]) {
       for (const key of Object.keys(f)) assert.ok(allowedKeys.includes(key), `unexpected key ${key}`);
     }

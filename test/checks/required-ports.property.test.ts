@@ -34,12 +34,19 @@ const CONFIG: GuardConfig = parsed.value;
 
 type Tuples = { introduced: Set<string>; preExisting: Set<string>; fixed: Set<string> };
 
+/** A judged rectangle as flows: a class pair is every source to every other destination; self boxes each node to itself. */
 function expand(judged: readonly Judged[], into: Set<string>): void {
   for (const j of judged) {
-    for (const to of j.to) {
+    const network = j.source.box.kind !== "node";
+    const pairs = j.toSelf
+      ? j.sources.names.map((s, i) => [s, j.to[i]!] as const)
+      : (network ? [j.source.id] : j.sources.names).flatMap((s) =>
+          j.to.filter((t) => network || t !== s).map((t) => [s, t] as const),
+        );
+    for (const [from, to] of pairs) {
       for (let port = j.piece.portMin!; port <= j.piece.portMax!; port++) {
         for (let a = j.piece.srcFirst; a <= j.piece.srcLast; a++) {
-          const src = j.source.box.kind === "node" ? j.source.id : `${j.source.id}/${ipFromValue(4, a).text}`;
+          const src = network ? `${from}/${ipFromValue(4, a).text}` : from;
           into.add(`${j.port.label}/${j.port.path}/${src}/${to}/${port}`);
         }
       }

@@ -25,6 +25,8 @@ export interface CheckResult {
   readonly fixed: readonly Finding[];
   /** extra warnings that are not findings (e.g. networks a GlobalNetworkSet change removes from a requirement) */
   readonly notes: readonly string[];
+  /** the check ran out of its budget (checks/budget.ts): its lists are empty, not verdicts */
+  readonly incomplete?: boolean;
 }
 
 /** For checks whose findings are judged per state: compare by key. */

@@ -25,6 +25,7 @@ import {
 } from "../engine/signatures.js";
 import type { ClusterState } from "../engine/state.js";
 import { rangeToCidrs } from "./address-range.js";
+import { UNLIMITED, type Budget } from "./budget.js";
 import { peekPerConfig, perConfig, type CheckResult } from "./check.js";
 import { compareNames, listed, MAX_LISTED, mergeSorted } from "./name-list.js";
 import { isCovered } from "./coverage.js";
@@ -186,6 +187,7 @@ class EndpointClasses {
     private readonly before: ClusterState,
     private readonly after: ClusterState,
     private readonly config: GuardConfig,
+    private readonly budget: Budget = UNLIMITED,
   ) {
     this.touched = nodesTouched(before, after);
   }
@@ -225,7 +227,7 @@ class EndpointClasses {
     const touched = this.touched;
     if (touched === "all") return this.classify(endpoints, local, coverage);
     const base = baseClasses(this.before, this.config, key, () =>
-      ownClasses(this.before, this.config, key, endpoints, local, coverage),
+      ownClasses(this.before, this.config, key, endpoints, local, coverage, this.budget),
     );
     if (touched.size === 0) return base;
     const out: EndpointClass[] = [];
@@ -244,7 +246,10 @@ class EndpointClasses {
 
   classify(endpoints: readonly Endpoint[], local: boolean, coverage: boolean): EndpointClass[] {
     const groups = new Map<number, { members: Endpoint[]; cls: Omit<EndpointClass, "members"> }>();
+    let n = 0;
     for (const e of endpoints) {
+      // A class key is cheap, but a change that touches every node computes thousands of them.
+      if (++n % 64 === 0 && this.budget.expired()) throw new OutOfBudget("decision budget exhausted");
       const { id, cls } = this.classOf(e, local, coverage);
       const g = groups.get(id);
       if (g) g.members.push(e);
@@ -282,13 +287,19 @@ function ownClasses(
   endpoints: readonly Endpoint[],
   local: boolean,
   coverage: boolean,
+  budget: Budget,
 ): EndpointClass[] {
   const parent = state.parent;
   const known = parent && peekPerConfig<Map<string, EndpointClass[]>>(parent, config, CLASSES)?.get(key);
   if (!parent || !known || nodesTouched(parent, state) === "all")
-    return new EndpointClasses(state, state, config).classify(endpoints, local, coverage);
+    return new EndpointClasses(state, state, config, budget).classify(endpoints, local, coverage);
   const merged = new Map<string, EndpointClass & { members: Endpoint[] }>();
-  for (const cls of new EndpointClasses(parent, state, config).group(endpoints, local, coverage, key)) {
+  for (const cls of new EndpointClasses(parent, state, config, budget).group(
+    endpoints,
+    local,
+    coverage,
+    key,
+  )) {
     const k = `${cls.after}\n${cls.coveredAfter}`;
     const into = merged.get(k);
     if (into) into.members.push(...cls.members);
@@ -328,7 +339,7 @@ function indexAdd(index: DeniedIndex, cell: string, row: string, column: string)
   columns.add(column);
 }
 
-function deniedIndex(state: ClusterState, config: GuardConfig): DeniedIndex {
+function deniedIndex(state: ClusterState, config: GuardConfig, budget: Budget): DeniedIndex {
   return perConfig(state, config, DENIED, () => {
     // Derived from the parent's index when there is one: its entries are keyed by content, so they
     // hold for this state too; only the boxes the change touched are read and recorded. (An entry for
@@ -342,11 +353,11 @@ function deniedIndex(state: ClusterState, config: GuardConfig): DeniedIndex {
           new Map([...rows].map(([row, cols]) => [row, new Set(cols)])),
         ]),
       );
-      walk(parent, state, config, { skip: known, record: index });
+      walk(parent, state, config, { skip: known, record: index, budget });
       return index;
     }
     const index: DeniedIndex = new Map();
-    walk(state, state, config, { record: index });
+    walk(state, state, config, { record: index, budget });
     return index;
   });
 }
@@ -516,15 +527,23 @@ export function judgeRequirements(
   before: ClusterState,
   after: ClusterState,
   config: GuardConfig,
+  budget: Budget = UNLIMITED,
 ): { readonly current: Judged[]; readonly fixed: Judged[] } {
-  return walk(before, after, config, { skip: deniedIndex(before, config) });
+  return walk(before, after, config, { skip: deniedIndex(before, config, budget), budget });
 }
 
 /**
  * With `skip`, boxes between stable classes are read only when the index names them; with
  * `record`, the denying boxes among those read are recorded, and nothing is judged.
  */
-type WalkMode = { readonly skip?: DeniedIndex; readonly record?: DeniedIndex };
+type WalkMode = { readonly skip?: DeniedIndex; readonly record?: DeniedIndex; readonly budget: Budget };
+
+/**
+ * Thrown inside this module only, when the budget runs out in the middle of a walk; requiredPorts
+ * turns it into an incomplete result. Whatever the walk finished stays valid (cached boxes are
+ * complete; the index of a state is stored only when its walk ends).
+ */
+class OutOfBudget extends Error {}
 
 function walk(
   before: ClusterState,
@@ -534,9 +553,12 @@ function walk(
 ): { readonly current: Judged[]; readonly fixed: Judged[] } {
   const out: Judged[] = [];
   const fixed: Judged[] = [];
-  const classes = new EndpointClasses(before, after, config);
-  const moved = mode.skip ? externalsMoved(before, after) : () => true;
-  const { skip, record } = mode;
+  const { skip, record, budget } = mode;
+  const classes = new EndpointClasses(before, after, config, budget);
+  const moved = skip ? externalsMoved(before, after) : () => true;
+  const check = () => {
+    if (budget.expired()) throw new OutOfBudget("decision budget exhausted");
+  };
 
   const judge = (
     requirement: Requirement,
@@ -653,6 +675,7 @@ function walk(
           const rows = new Map<Endpoint, { a: string; b: string }>();
           const deniedColumns = deniedPairs?.get(srcClass.before);
           for (const dstClass of dstClasses) {
+            check();
             if (skip && srcClass.stable && dstClass.stable && !deniedColumns?.has(dstClass.before)) continue;
             const pair = distinctPair(srcClass.members, dstClass.members);
             if (!pair) continue;
@@ -685,6 +708,7 @@ function walk(
         }
         // a node to itself (through lo): its own classes
         for (const cls of selfClasses) {
+          check();
           if (skip && cls.stable && !deniedSelves?.has(cls.before)) continue;
           const rep = cls.members[0]!;
           if (!isCovered(after, rep.node, rep.address)) continue;
@@ -711,6 +735,7 @@ function walk(
             sourceBefore !== undefined && source.box.kind === "external" && !moved(source.box.range);
           const deniedColumns = deniedExternal?.get(source.id);
           for (const dstClass of dstClasses) {
+            check();
             if (skip && sourceStable && dstClass.stable && !deniedColumns?.has(dstClass.before)) continue;
             const rep = dstClass.members[0]!;
             const col = column(rep);
@@ -748,6 +773,7 @@ function walk(
         });
         const self: EndpointAt = { ...rep, local: true };
         requirement.ports.forEach((port, p) => {
+          check();
           const kind = `${r}|4|${p}|loopback`;
           if (skip && cls.stable && !skip.get(kind)?.get("")?.has(cls.before)) return;
           const { q, va, vb } = portViews(before, after, port);
@@ -958,8 +984,20 @@ function group(judged: readonly Judged[], kind: "introduced" | "pre-existing"): 
  * HostEndpoint, which node-coverage reports (this keeps the usual rollout — policies first, then
  * one HEP per node — possible).
  */
-export function requiredPorts(before: ClusterState, after: ClusterState, config: GuardConfig): CheckResult {
-  const { current, fixed } = judgeRequirements(before, after, config);
+export function requiredPorts(
+  before: ClusterState,
+  after: ClusterState,
+  config: GuardConfig,
+  budget: Budget = UNLIMITED,
+): CheckResult {
+  let judged: ReturnType<typeof judgeRequirements>;
+  try {
+    judged = judgeRequirements(before, after, config, budget);
+  } catch (e) {
+    if (!(e instanceof OutOfBudget)) throw e;
+    return { introduced: [], preExisting: [], fixed: [], notes: [], incomplete: true };
+  }
+  const { current, fixed } = judged;
   return {
     introduced: group(
       current.filter((j) => j.before !== undefined),

@@ -7,6 +7,7 @@ import { nodeCoverageFindings } from "../checks/coverage.js";
 import { failsafeFindings } from "../checks/failsafe-ports.js";
 import type { Finding } from "../checks/finding.js";
 import { requiredPorts } from "../checks/required-ports.js";
+import { UNLIMITED, type Budget } from "../checks/budget.js";
 import type { GuardConfig, Mode } from "../config/types.js";
 import type { Change, Operation } from "../engine/change.js";
 import type { ClusterState } from "../engine/state.js";
@@ -55,6 +56,13 @@ export interface Decision {
   readonly after: ClusterState;
   /** the change as applied to the state, when the request was admitted (the webhook overlays it) */
   readonly change?: Change;
+  /** the checks ran out of their budget: the answer is the deadline answer of the mode (ADR 0009) */
+  readonly deadlineExceeded?: boolean;
+}
+
+export interface DecideOptions {
+  /** when to stop judging (the webhook's share of the API server's timeout); default: never */
+  readonly budget?: Budget;
 }
 
 /** The kinds whose writes decide host traffic (design §3). Nodes are read, not guarded. */
@@ -120,9 +128,14 @@ const coverage = (state: ClusterState, config: GuardConfig) =>
 const failsafe = (state: ClusterState, config: GuardConfig) =>
   perConfig(state, config, "failsafe-ports", () => failsafeFindings(state, config));
 
-export function runChecks(before: ClusterState, after: ClusterState, config: GuardConfig): CheckResult[] {
+export function runChecks(
+  before: ClusterState,
+  after: ClusterState,
+  config: GuardConfig,
+  budget: Budget = UNLIMITED,
+): CheckResult[] {
   return [
-    requiredPorts(before, after, config),
+    requiredPorts(before, after, config, budget),
     diffByKey(coverage(before, config), coverage(after, config)),
     diffByKey(failsafe(before, config), failsafe(after, config)),
   ];
@@ -165,7 +178,12 @@ function warningsFor(
  * annotation overrides it. Findings present before are warnings, never a denial, so an unrelated
  * or partly-fixing change is never blocked. Never throws.
  */
-export function decide(state: ClusterState, request: DecisionRequest, config: GuardConfig): Decision {
+export function decide(
+  state: ClusterState,
+  request: DecisionRequest,
+  config: GuardConfig,
+  options: DecideOptions = {},
+): Decision {
   const base = {
     mode: config.mode,
     operation: request.operation,
@@ -217,7 +235,9 @@ export function decide(state: ClusterState, request: DecisionRequest, config: Gu
     const after = state.apply(change);
     if (!guarded)
       return { ...base, kind, allowed: true, violations: [], warnings: [], guarded, after, change };
-    const results = runChecks(state, after, config);
+    const results = runChecks(state, after, config, options.budget);
+    if (results.some((r) => r.incomplete))
+      return deadlineDecision({ ...base, kind, state, after, change, request, config, written });
     const introduced = results.flatMap((r) => r.introduced);
     return finish({
       ...base,
@@ -250,6 +270,56 @@ export function decide(state: ClusterState, request: DecisionRequest, config: Gu
       after: state,
     };
   }
+}
+
+/**
+ * The answer when the checks ran out of time (ADR 0009): the API server would otherwise time out
+ * and, with failurePolicy Fail, deny with an opaque "context deadline exceeded". hostguard answers
+ * first, in its own words: enforce mode denies (it could not show the change is safe) unless an
+ * authorised break-glass annotation overrides; warn mode admits with a warning; audit mode admits.
+ */
+function deadlineDecision(
+  o: Pick<
+    Outcome,
+    "mode" | "operation" | "kind" | "name" | "state" | "after" | "change" | "request" | "config" | "written"
+  > & {
+    readonly preExisting: Finding[];
+    readonly fixed: Finding[];
+  },
+): Decision {
+  const what = `${o.operation} ${o.kind} ${o.name}`;
+  const why = `hostguard could not finish judging ${what} before its deadline (the API server's timeout): the replica is busy or the change touches much of the cluster.`;
+  const glass = breakGlassFor(o.request, o.config, o.written);
+  const allowed = o.mode !== "enforce" || glass.override !== undefined;
+  const message = `${why} Retry in a moment; if it keeps happening, split the change or see "Deadlines" in docs/operations.md.`;
+  const warnings =
+    o.mode === "audit"
+      ? []
+      : glass.override
+        ? [
+            clip(`break-glass by ${glass.override.user}: ${glass.override.reason}`),
+            clip(`not fully checked: ${why}`),
+          ]
+        : allowed
+          ? [clip(`not fully checked: ${why}`)]
+          : [];
+  return {
+    allowed,
+    mode: o.mode,
+    operation: o.operation,
+    kind: o.kind,
+    name: o.name,
+    violations: [],
+    preExisting: [],
+    fixed: [],
+    warnings,
+    message,
+    overridden: glass.override,
+    guarded: true,
+    after: allowed ? o.after : o.state,
+    change: allowed ? o.change : undefined,
+    deadlineExceeded: true,
+  };
 }
 
 interface Outcome {

@@ -59,7 +59,8 @@ export function buildApp(deps: ReviewDeps, opts: AppOptions = {}): FastifyInstan
         .code(400)
         .send({ error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
     }
-    const result = handleReview(deps, body);
+    const query = req.query as { timeout?: unknown } | undefined;
+    const result = handleReview(deps, body, { timeout: query?.timeout });
     return reply.code(result.status).send(result.payload);
   });
   return app;

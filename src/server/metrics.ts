@@ -7,6 +7,7 @@ export interface Metrics {
   readonly duration: Histogram<"kind">;
   readonly findings: Counter<"check" | "category">;
   readonly configReloadFailures: Counter;
+  readonly deadlines: Counter;
 }
 
 export interface MetricsSources {
@@ -44,6 +45,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     help: "Guard config files that failed to load; the previous config stays in force.",
     registers: [registry],
   });
+  const deadlines = new Counter({
+    name: "hostguard_decision_deadline_exceeded_total",
+    help: "Decisions stopped at their deadline (a share of the API server's ?timeout=) and answered per mode (ADR 0009).",
+    registers: [registry],
+  });
   new Gauge({
     name: "hostguard_state_age_seconds",
     help: "Seconds since the cluster state was last known to match the API server (0 = in sync).",
@@ -68,5 +74,5 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.nodesWithoutHostEndpoint());
     },
   });
-  return { registry, decisions, duration, findings, configReloadFailures };
+  return { registry, decisions, duration, findings, configReloadFailures, deadlines };
 }

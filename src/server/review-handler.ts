@@ -15,6 +15,7 @@ import type { GuardConfig, Mode } from "../config/types.js";
 import { decide, GUARDED_KINDS, type Decision } from "../decision/decide.js";
 import { clip } from "../decision/messages.js";
 import type { ConfigHolder } from "./config-holder.js";
+import { budgetFrom, decisionBudgetMs } from "./deadline.js";
 import type { Metrics } from "./metrics.js";
 
 /** Request metadata the audit log needs besides the decision (the audit input minus decision and flags). */
@@ -36,6 +37,14 @@ export interface ReviewDeps {
   readonly record: DecisionRecorder;
   readonly log: Logger;
   readonly newId?: () => string;
+  /** milliseconds, monotonic; the deadline of a review is measured on it (tests inject one) */
+  readonly clock?: () => number;
+}
+
+/** What the request says besides its body. */
+export interface ReviewRequestInfo {
+  /** the `?timeout=` the API server appended (a Go duration), if any */
+  readonly timeout?: unknown;
 }
 
 export interface ReviewReply {
@@ -109,8 +118,9 @@ function answerOf(d: Decision, decisionId: string): ReviewAnswer {
  * One AdmissionReview: parse, decide, record, answer. A well-formed review always gets HTTP 200
  * (the answer is in the body); only a malformed body gets 400 with a one-line reason. Never throws.
  */
-export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
-  const started = performance.now();
+export function handleReview(deps: ReviewDeps, body: unknown, info: ReviewRequestInfo = {}): ReviewReply {
+  const clock = deps.clock ?? (() => performance.now());
+  const started = clock();
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) return { status: 400, payload: { error: parsed.error } };
   const r = parsed.value;
@@ -127,7 +137,15 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
     } else if (!deps.source.isSynced() || config === undefined) {
       decision = notReadyDecision(r, deps, config);
     } else {
-      decision = decide(deps.source.current(), toDecisionRequest(r), config);
+      const budget = budgetFrom(started, decisionBudgetMs(info.timeout), clock);
+      decision = decide(deps.source.current(), toDecisionRequest(r), config, { budget });
+      if (decision.deadlineExceeded) {
+        deps.metrics.deadlines.inc();
+        deps.log.warn(
+          { uid: r.uid, kind: r.kind.kind, name: r.name, allowed: decision.allowed },
+          "decision stopped at its deadline",
+        );
+      }
       // Dry runs are decided the same way but never change what the next review sees.
       if (decision.allowed && !r.dryRun && decision.change) deps.source.recordAdmitted(decision.change);
     }
@@ -144,7 +162,7 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
       `hostguard failed to evaluate the request: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const durationMs = performance.now() - started;
+  const durationMs = clock() - started;
   const answer = answerOf(decision, decisionId);
   observe(deps.metrics, r, decision, answer, durationMs / 1000);
   deps.record(decision, {

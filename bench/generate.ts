@@ -36,6 +36,8 @@ export interface ClusterRefs {
   readonly soleHeps: readonly RawObject[];
   readonly networkSets: readonly RawObject[];
   readonly felixDefault: RawObject;
+  /** the runbook's pre-DNAT allow list (`allow-inbound-cluster-internal`): every required port hangs on it */
+  readonly allowPolicy: RawObject;
 }
 
 export interface GeneratedCluster {
@@ -677,7 +679,14 @@ export function generateCluster(spec: ClusterSpec): GeneratedCluster {
     spec,
     objects,
     counts,
-    refs: { nonCriticalPolicies: nonCritical, redundantHeps, soleHeps, networkSets: sets, felixDefault },
+    refs: {
+      nonCriticalPolicies: nonCritical,
+      redundantHeps,
+      soleHeps,
+      networkSets: sets,
+      felixDefault,
+      allowPolicy: objects.find((o) => o.metadata.name === "allow-inbound-cluster-internal")!,
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export const CHANGE_TYPES = [
   "hepDeleteDenied",
   "gnsUpdate",
   "felixUpdate",
+  "lockoutPortDropped",
+  "lockoutPolicyDeleted",
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
@@ -20,6 +22,9 @@ export const CHANGE_DESCRIPTIONS: Readonly<Record<ChangeType, string>> = {
   hepDeleteDenied: "HostEndpoint DELETE: the only HEP of a node (denied: node-coverage)",
   gnsUpdate: "GlobalNetworkSet UPDATE: one CIDR added (allowed)",
   felixUpdate: "FelixConfiguration default UPDATE: one inbound failsafe port added (allowed)",
+  lockoutPortDropped:
+    "GlobalNetworkPolicy UPDATE: the runbook's allow policy loses one required TCP port (denied: required-ports)",
+  lockoutPolicyDeleted: "GlobalNetworkPolicy DELETE: the runbook's allow policy (denied: required-ports)",
 };
 
 export interface ChildOptions {

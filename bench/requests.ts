@@ -101,8 +101,23 @@ export function requestPools(refs: ClusterRefs): Record<ChangeType, BenchRequest
       spec.failsafeInboundHostPorts.push(EXTRA_FAILSAFE[i % EXTRA_FAILSAFE.length]);
       return { request: update("FelixConfiguration", fc, next), expectAllowed: true };
     }),
+    // The runbook's own lock-out: a required port no failsafe list keeps, removed from the allow list.
+    lockoutPortDropped: pool([refs.allowPolicy], (policy, i) => {
+      const next = clone(policy);
+      const port = LOCKOUT_PORTS[i % LOCKOUT_PORTS.length];
+      const rule = (next.spec as { ingress: Rule[] }).ingress[0]!;
+      rule.destination!.ports = rule.destination!.ports!.filter((p) => p !== port);
+      return { request: update("GlobalNetworkPolicy", policy, next), expectAllowed: false };
+    }),
+    lockoutPolicyDeleted: pool([refs.allowPolicy], (policy) => ({
+      request: remove("GlobalNetworkPolicy", policy),
+      expectAllowed: false,
+    })),
   };
 }
+
+/** Required TCP ports of the rancher profile that Felix's default failsafe lists do not keep open. */
+const LOCKOUT_PORTS = [10250, 80, 443, 2376, 9099, 10254];
 
 export const FIXTURE_FILE = new URL(
   "./fixtures/globalnetworkpolicy-update-merge-patch.json",

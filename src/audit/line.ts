@@ -51,6 +51,7 @@ export function canonicalRecord(r: AuditRecord): AuditRecord {
     durationMs: r.durationMs,
     ...(r.object !== undefined && { object: r.object }),
     ...(r.oldObject !== undefined && { oldObject: r.oldObject }),
+    ...(r.truncated !== undefined && { truncated: { ...r.truncated } }),
   };
 }
 
@@ -120,6 +121,7 @@ export function parseAuditRecord(v: unknown): AuditRecord | undefined {
     !(isFields(overridden) && typeof overridden.reason === "string" && typeof overridden.user === "string")
   )
     return undefined;
+  if (v.truncated !== undefined && !isFields(v.truncated)) return undefined;
   const violations = parseFindings(v.violations);
   const fixed = parseFindings(v.fixed);
   if (!violations || !fixed) return undefined;

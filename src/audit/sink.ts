@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { pino, type DestinationStream } from "pino";
 import { createStream, type Options as RotationOptions } from "rotating-file-stream";
+import { boundRecord } from "./bound.js";
 import { canonicalRecord } from "./line.js";
 import type { AuditRecord } from "./record.js";
 
@@ -110,7 +111,7 @@ export function createAuditSink(opts: AuditSinkOptions = {}): AuditSink {
         return;
       }
       try {
-        logger.info(canonicalRecord(record));
+        logger.info(canonicalRecord(boundRecord(record)));
       } catch (e) {
         report(new Error(`record ${record.decisionId} not written: ${asError(e).message}`));
       }

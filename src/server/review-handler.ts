@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { capText, closedLabel } from "../admission/bounded.js";
 import {
   admissionResponse,
   GUARDED_GROUPS,
@@ -120,7 +121,7 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
   try {
     if (!GUARDED_GROUPS.has(r.kind.group) || !GUARDED_KINDS.has(r.kind.kind)) {
       deps.log.info(
-        { group: r.kind.group, kind: r.kind.kind, name: r.name },
+        { group: capText(r.kind.group, 256), kind: capText(r.kind.kind, 256), name: capText(r.name, 256) },
         "allowed a kind hostguard does not guard",
       );
       decision = plainDecision(r, deps.source, config?.mode ?? "enforce", true, []);
@@ -166,9 +167,20 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
   return { status: 200, payload: admissionResponse(r.uid, answer) };
 }
 
+/**
+ * Metric labels come from closed sets only: a label fed from the request (30,000 forged kinds once
+ * grew /metrics to 55 MiB) would let any caller grow the registry without bound.
+ */
+const OPERATION_LABELS: ReadonlySet<string> = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+
 function observe(m: Metrics, r: AdmissionRequest, d: Decision, answer: ReviewAnswer, seconds: number): void {
-  m.decisions.inc({ kind: r.kind.kind, operation: r.operation, result: answer.auditAnnotations.decision });
-  m.duration.observe({ kind: r.kind.kind }, seconds);
+  const kind = closedLabel(r.kind.kind, GUARDED_KINDS);
+  m.decisions.inc({
+    kind,
+    operation: closedLabel(r.operation, OPERATION_LABELS),
+    result: answer.auditAnnotations.decision,
+  });
+  m.duration.observe({ kind }, seconds);
   for (const f of d.violations) m.findings.inc({ check: f.check, category: "violation" });
   for (const f of d.preExisting) m.findings.inc({ check: f.check, category: "pre-existing" });
   for (const f of d.fixed) m.findings.inc({ check: f.check, category: "fixed" });

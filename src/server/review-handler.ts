@@ -118,6 +118,9 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
   const decisionId = (deps.newId ?? randomUUID)();
   const config = deps.config.current();
   let decision: Decision;
+  // Not ready and internal errors are answered (deny in enforce mode, admit with a warning
+  // otherwise) but counted as result="error": the guard did not judge the change.
+  let failed = false;
   try {
     if (!GUARDED_GROUPS.has(r.kind.group) || !GUARDED_KINDS.has(r.kind.kind)) {
       deps.log.info(
@@ -126,6 +129,7 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
       );
       decision = plainDecision(r, deps.source, config?.mode ?? "enforce", true, []);
     } else if (!deps.source.isSynced() || config === undefined) {
+      failed = true;
       decision = notReadyDecision(r, deps, config);
     } else {
       decision = decide(deps.source.current(), toDecisionRequest(r), config);
@@ -134,7 +138,8 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
     }
   } catch (e) {
     // decide() does not throw; this guards the adapters around it. Fail closed only in enforce mode.
-    deps.log.error({ err: e, uid: r.uid }, "review failed");
+    deps.log.error({ err: e, uid: capText(r.uid, 256) }, "review failed");
+    failed = true;
     const mode = config?.mode ?? "enforce";
     decision = plainDecision(
       r,
@@ -147,7 +152,13 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
   }
   const durationMs = performance.now() - started;
   const answer = answerOf(decision, decisionId);
-  observe(deps.metrics, r, decision, answer, durationMs / 1000);
+  observe(
+    deps.metrics,
+    r,
+    decision,
+    failed ? "error" : (answer.auditAnnotations.decision ?? "error"),
+    durationMs / 1000,
+  );
   deps.record(decision, {
     decisionId,
     uid: r.uid,
@@ -173,13 +184,9 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
  */
 const OPERATION_LABELS: ReadonlySet<string> = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
 
-function observe(m: Metrics, r: AdmissionRequest, d: Decision, answer: ReviewAnswer, seconds: number): void {
+function observe(m: Metrics, r: AdmissionRequest, d: Decision, result: string, seconds: number): void {
   const kind = closedLabel(r.kind.kind, GUARDED_KINDS);
-  m.decisions.inc({
-    kind,
-    operation: closedLabel(r.operation, OPERATION_LABELS),
-    result: answer.auditAnnotations.decision,
-  });
+  m.decisions.inc({ kind, operation: closedLabel(r.operation, OPERATION_LABELS), result });
   m.duration.observe({ kind }, seconds);
   for (const f of d.violations) m.findings.inc({ check: f.check, category: "violation" });
   for (const f of d.preExisting) m.findings.inc({ check: f.check, category: "pre-existing" });

@@ -7,6 +7,7 @@
 import { err, ok, type Result } from "../calico/result.js";
 import type { Operation } from "../engine/change.js";
 import type { DecisionRequest, UserInfo } from "../decision/decide.js";
+import { capStrings, capText } from "./bounded.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -106,6 +107,15 @@ export interface ReviewAnswer {
 }
 
 /**
+ * Caps of the answer (a final safety net: the denial message is built to be short, but an object
+ * with 60,000 invalid entries once made a 9 MB answer). The message keeps its beginning, so the
+ * first findings stay intact, and ends with "… and N more characters".
+ */
+export const MAX_MESSAGE_CHARS = 32 * 1024;
+export const MAX_WARNINGS = 50;
+export const MAX_WARNING_CHARS = 1024;
+
+/**
  * The response envelope. A denial carries `status {code: 403, reason: Forbidden, message}`: the API
  * server turns a denial without a code into a 400 (fixtures/apiserver/status), and kubectl prints
  * the message after "denied the request:". `auditAnnotations` land in the API server's own audit
@@ -119,9 +129,15 @@ export function admissionResponse(uid: string, answer: ReviewAnswer): object {
       uid,
       allowed: answer.allowed,
       ...(!answer.allowed && {
-        status: { code: 403, reason: "Forbidden", message: answer.message ?? "denied by hostguard" },
+        status: {
+          code: 403,
+          reason: "Forbidden",
+          message: capText(answer.message ?? "denied by hostguard", MAX_MESSAGE_CHARS),
+        },
       }),
-      ...(answer.warnings.length > 0 && { warnings: answer.warnings }),
+      ...(answer.warnings.length > 0 && {
+        warnings: capStrings(answer.warnings, MAX_WARNINGS, MAX_WARNING_CHARS),
+      }),
       auditAnnotations: answer.auditAnnotations,
     },
   };

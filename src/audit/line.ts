@@ -56,6 +56,7 @@ export function canonicalRecord(r: AuditRecord): AuditRecord {
     durationMs: r.durationMs,
     ...(r.object !== undefined && { object: r.object }),
     ...(r.oldObject !== undefined && { oldObject: r.oldObject }),
+    ...(r.truncated !== undefined && { truncated: { ...r.truncated } }),
   };
 }
 
@@ -128,6 +129,7 @@ export function parseAuditRecord(v: unknown): AuditRecord | undefined {
     !(isFields(overridden) && typeof overridden.reason === "string" && typeof overridden.user === "string")
   )
     return undefined;
+  if (v.truncated !== undefined && !isFields(v.truncated)) return undefined;
   const violations = parseFindings(v.violations);
   const fixed = parseFindings(v.fixed);
   if (!violations || !fixed) return undefined;

@@ -46,6 +46,18 @@ export interface AuditRecord {
   /** only with `--audit-include-objects` */
   readonly object?: unknown;
   readonly oldObject?: unknown;
+  /** what the size caps left out (src/audit/bound.ts); absent when nothing was */
+  readonly truncated?: AuditTruncation;
+}
+
+/** Entries left out of each list, and which objects were replaced by their digest. */
+export interface AuditTruncation {
+  readonly violations?: number;
+  readonly fixed?: number;
+  readonly warnings?: number;
+  readonly groups?: number;
+  readonly object?: boolean;
+  readonly oldObject?: boolean;
 }
 
 /** How a decision reads in the log: overridden and warned are allowed decisions worth a look. */

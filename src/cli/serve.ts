@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,7 @@ import { StaticStateSource, type StateSource } from "../cluster/state-source.js"
 import { defaultConfig } from "../config/index.js";
 import { ConfigHolder } from "../server/config-holder.js";
 import { writeDevCertificate } from "../server/dev-cert.js";
+import { DEFAULT_TIMEOUTS } from "../server/app.js";
 import { startServer } from "../server/run.js";
 import type { TlsFiles } from "../server/tls.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -23,7 +24,8 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
-  readonly host: string;
+  /** default: 127.0.0.1 in development mode (no cluster, or no --tls-cert), else 0.0.0.0 */
+  readonly host?: string;
   readonly port: string;
   readonly probePort: string;
   readonly auditFile?: string;
@@ -32,6 +34,9 @@ export interface ServeOptions {
   readonly auditCompress?: boolean;
   readonly auditIncludeObjects?: boolean;
   readonly shutdownDelay: string;
+  readonly requestTimeout: string;
+  readonly clientCa?: string;
+  readonly clientCn?: string;
 }
 
 /** The repository's example cluster: served when there is no cluster to read (fresh clone, `npm start`). */
@@ -57,6 +62,13 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<number> {
   );
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
     throw new UsageError("--tls-cert and --tls-key go together");
+  if (opts.clientCn !== undefined && opts.clientCa === undefined)
+    throw new UsageError(
+      "--client-cn needs --client-ca (the CA that signs the API server's client certificate)",
+    );
+  const requestTimeout = Number(opts.requestTimeout);
+  if (!Number.isFinite(requestTimeout) || requestTimeout <= 0)
+    throw new UsageError(`--request-timeout must be seconds > 0, got "${opts.requestTimeout}"`);
 
   const config = new ConfigHolder(opts.config ? undefined : defaultConfig());
   if (opts.config) {
@@ -75,6 +87,7 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<number> {
   }
 
   let source: StateSource;
+  let development = false;
   if (opts.state) {
     const loaded = loadStateFromPath(opts.state);
     for (const line of describeRejected(loaded)) io.err(line);
@@ -93,18 +106,27 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<number> {
   } else {
     const loaded = loadStateFromPath(EXAMPLE_CLUSTER);
     source = new StaticStateSource(loaded.state);
+    development = true;
     io.err(`hostguard: no cluster configuration found: serving the example cluster ${EXAMPLE_CLUSTER}`);
   }
 
   let tls: TlsFiles;
   if (opts.tlsCert && opts.tlsKey) tls = { certFile: opts.tlsCert, keyFile: opts.tlsKey };
   else {
-    const dir = join(tmpdir(), `hostguard-dev-cert-${process.pid}`);
+    development = true;
+    // mkdtemp: a fresh directory only this user can read (0700), removed when the process exits
+    // (after SIGTERM/SIGINT too: the server then stops and the process exits normally).
+    const dir = mkdtempSync(join(tmpdir(), "hostguard-dev-cert-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     tls = await writeDevCertificate(dir);
     io.err(
       `hostguard: no --tls-cert given: generated a development certificate for localhost and 127.0.0.1 in ${dir}`,
     );
   }
+  if (opts.clientCa) tls = { ...tls, clientCaFile: opts.clientCa };
+  // The development certificate is valid for localhost only, and the example cluster is no cluster:
+  // nothing outside this machine should reach such a server unless --host says so.
+  const host = opts.host ?? (development ? "127.0.0.1" : "0.0.0.0");
 
   const count = (text: string | undefined, flag: string): number | undefined => {
     if (text === undefined) return undefined;
@@ -130,16 +152,19 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<number> {
     config,
     configFile: opts.config,
     tls,
-    host: opts.host,
+    host,
     port: port(opts.port, "--port"),
     probePort: port(opts.probePort, "--probe-port"),
     record: (decision, context) => sink.write(toAuditRecord({ ...context, decision, includeObjects })),
     logger,
     onClose: () => sink.close(),
     drain: { minMs: delay * 1000, quietMs: 200, maxMs: delay * 1000 + 20_000 },
+    timeouts: { requestMs: requestTimeout * 1000, keepAliveMs: DEFAULT_TIMEOUTS.keepAliveMs },
+    clientName: opts.clientCn,
+    audit: { failures: () => sink.stats().failures, fallback: () => sink.stats().fallback },
   });
   io.err(
-    `hostguard: webhook on https://${opts.host}:${server.port}/validate, probes and metrics on http://${opts.host}:${server.probePort}/ (healthz, readyz, metrics)`,
+    `hostguard: webhook on https://${host}:${server.port}/validate, probes and metrics on http://${host}:${server.probePort}/ (healthz, readyz, metrics)`,
   );
 
   // SIGTERM: stop accepting, finish in-flight reviews, flush the audit log, exit 0.
@@ -173,7 +198,10 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
     )
     .option("--tls-cert <file>", "serving certificate (PEM), reloaded when it changes")
     .option("--tls-key <file>", "serving key (PEM)")
-    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option(
+      "--host <address>",
+      "address to listen on (default: 0.0.0.0; 127.0.0.1 with no cluster or no --tls-cert)",
+    )
     .option("--port <n>", "HTTPS port of /validate", "8443")
     .option("--probe-port <n>", "plain-HTTP port of /healthz, /readyz and /metrics", "8080")
     .option("--audit-file <file>", "write audit records to this file (size-rotated) instead of stdout")
@@ -185,5 +213,18 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
       "include the objects in audit records (managedFields and last-applied stripped)",
     )
     .option("--shutdown-delay <seconds>", "on SIGTERM, keep answering this long after /readyz turns 503", "3")
+    .option(
+      "--request-timeout <seconds>",
+      "a connection must complete its TLS handshake, and a request arrive in full, within this time",
+      "10",
+    )
+    .option(
+      "--client-ca <file>",
+      "mutual TLS: require a client certificate signed by a CA in this PEM file (reloaded when it changes)",
+    )
+    .option(
+      "--client-cn <name>",
+      "mutual TLS: the client certificate must name this CN or SAN (403 otherwise)",
+    )
     .action(async (opts: ServeOptions) => setExit(await runServe(opts, io)));
 }

@@ -22,6 +22,11 @@ export class ConfigHolder {
     return this.lastError;
   }
 
+  /** The file could not be read: the old config stays, and the failure is reported like a bad one. */
+  reject(reason: string): void {
+    this.lastError = reason;
+  }
+
   /** Returns the errors when the text is invalid (the old config stays). */
   load(text: string): readonly FieldError[] {
     const parsed = parseConfigYaml(text);
@@ -34,3 +39,21 @@ export class ConfigHolder {
     return [];
   }
 }
+
+/**
+ * The lock-out checks a config switches off: required-ports with no requirement at all (`profiles:
+ * []` and no `requirements`), failsafe-ports with both lists empty (`failsafe: none`), node-coverage
+ * with a selector that matches no node (`!all()`). calico-valid cannot be switched off.
+ */
+export function checksOff(config: GuardConfig): string[] {
+  const off: string[] = [];
+  if (config.requirements.length === 0) off.push("required-ports");
+  if (config.failsafe.inbound.length === 0 && config.failsafe.outbound.length === 0)
+    off.push("failsafe-ports");
+  const root = config.coverage.nodes.root;
+  if (root.kind === "not" && root.operand.kind === "all") off.push("node-coverage");
+  return off;
+}
+
+/** 3: the lock-out checks are all off */
+export const LOCKOUT_CHECKS = 3;

@@ -14,6 +14,8 @@ export async function writeDevCertificate(
   const pem = await generate([{ name: "commonName", value: "hostguard-dev" }], {
     keyType: "ec",
     curve: "P-256",
+    // selfsigned signs with SHA-1 unless told otherwise; Go clients reject SHA-1 signatures.
+    algorithm: "sha256",
     notBeforeDate: new Date(now.getTime() - 60_000),
     notAfterDate: new Date(now.getTime() + 30 * 24 * 3600_000),
     extensions: [

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { capText, closedLabel } from "../admission/bounded.js";
 import {
   admissionResponse,
   GUARDED_GROUPS,
@@ -127,14 +128,18 @@ export function handleReview(deps: ReviewDeps, body: unknown, info: ReviewReques
   const decisionId = (deps.newId ?? randomUUID)();
   const config = deps.config.current();
   let decision: Decision;
+  // Not ready and internal errors are answered (deny in enforce mode, admit with a warning
+  // otherwise) but counted as result="error": the guard did not judge the change.
+  let failed = false;
   try {
     if (!GUARDED_GROUPS.has(r.kind.group) || !GUARDED_KINDS.has(r.kind.kind)) {
       deps.log.info(
-        { group: r.kind.group, kind: r.kind.kind, name: r.name },
+        { group: capText(r.kind.group, 256), kind: capText(r.kind.kind, 256), name: capText(r.name, 256) },
         "allowed a kind hostguard does not guard",
       );
       decision = plainDecision(r, deps.source, config?.mode ?? "enforce", true, []);
     } else if (!deps.source.isSynced() || config === undefined) {
+      failed = true;
       decision = notReadyDecision(r, deps, config);
     } else {
       const budget = budgetFrom(started, decisionBudgetMs(info.timeout), clock);
@@ -151,7 +156,8 @@ export function handleReview(deps: ReviewDeps, body: unknown, info: ReviewReques
     }
   } catch (e) {
     // decide() does not throw; this guards the adapters around it. Fail closed only in enforce mode.
-    deps.log.error({ err: e, uid: r.uid }, "review failed");
+    deps.log.error({ err: e, uid: capText(r.uid, 256) }, "review failed");
+    failed = true;
     const mode = config?.mode ?? "enforce";
     decision = plainDecision(
       r,
@@ -164,7 +170,13 @@ export function handleReview(deps: ReviewDeps, body: unknown, info: ReviewReques
   }
   const durationMs = clock() - started;
   const answer = answerOf(decision, decisionId);
-  observe(deps.metrics, r, decision, answer, durationMs / 1000);
+  observe(
+    deps.metrics,
+    r,
+    decision,
+    failed ? "error" : (answer.auditAnnotations.decision ?? "error"),
+    durationMs / 1000,
+  );
   deps.record(decision, {
     decisionId,
     uid: r.uid,
@@ -184,9 +196,16 @@ export function handleReview(deps: ReviewDeps, body: unknown, info: ReviewReques
   return { status: 200, payload: admissionResponse(r.uid, answer) };
 }
 
-function observe(m: Metrics, r: AdmissionRequest, d: Decision, answer: ReviewAnswer, seconds: number): void {
-  m.decisions.inc({ kind: r.kind.kind, operation: r.operation, result: answer.auditAnnotations.decision });
-  m.duration.observe({ kind: r.kind.kind }, seconds);
+/**
+ * Metric labels come from closed sets only: a label fed from the request (30,000 forged kinds once
+ * grew /metrics to 55 MiB) would let any caller grow the registry without bound.
+ */
+const OPERATION_LABELS: ReadonlySet<string> = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+
+function observe(m: Metrics, r: AdmissionRequest, d: Decision, result: string, seconds: number): void {
+  const kind = closedLabel(r.kind.kind, GUARDED_KINDS);
+  m.decisions.inc({ kind, operation: closedLabel(r.operation, OPERATION_LABELS), result });
+  m.duration.observe({ kind }, seconds);
   for (const f of d.violations) m.findings.inc({ check: f.check, category: "violation" });
   for (const f of d.preExisting) m.findings.inc({ check: f.check, category: "pre-existing" });
   for (const f of d.fixed) m.findings.inc({ check: f.check, category: "fixed" });

@@ -8,11 +8,11 @@ import type { GuardConfig } from "../config/types.js";
 import { runChecks } from "../decision/decide.js";
 import type { ClusterState } from "../engine/state.js";
 import type { StateSource } from "../cluster/state-source.js";
-import { buildApp, buildProbeApp } from "./app.js";
-import type { ConfigHolder } from "./config-holder.js";
+import { buildApp, buildProbeApp, type Timeouts } from "./app.js";
+import { checksOff, LOCKOUT_CHECKS, type ConfigHolder } from "./config-holder.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { DecisionRecorder } from "./review-handler.js";
-import { httpsOptions, watchTls, type TlsFiles } from "./tls.js";
+import { httpsOptions, watchTls, type TlsFiles, type TlsWatch } from "./tls.js";
 
 export interface ServeOptions {
   readonly source: StateSource;
@@ -35,6 +35,12 @@ export interface ServeOptions {
    * for `quietMs` (reviews queued behind a busy event loop are answered, not reset), at most `maxMs`.
    */
   readonly drain?: { readonly minMs: number; readonly quietMs: number; readonly maxMs: number };
+  /** request and keep-alive timeouts of both ports (default DEFAULT_TIMEOUTS in app.ts) */
+  readonly timeouts?: Timeouts;
+  /** mutual TLS: the client certificate must name this CN or SAN (the CA is `tls.clientCaFile`) */
+  readonly clientName?: string;
+  /** the audit sink's health, exported as metrics */
+  readonly audit?: { readonly failures: () => number; readonly fallback: () => boolean };
 }
 
 export interface RunningServer {
@@ -54,18 +60,44 @@ function nodesWithoutHostEndpoint(source: StateSource, config: ConfigHolder): nu
   return new Set(findings.map((f) => f.node)).size;
 }
 
+/**
+ * A config that switches lock-out checks off is accepted - a cluster may really want only some of
+ * them, or a quiet period - but never silently: logged at every load, loudest when all are off,
+ * and exported as `hostguard_config_checks_off` (alert HostguardChecksOff).
+ */
+function reportChecksOff(config: GuardConfig | undefined, logger: PinoLogger): void {
+  const off = config ? checksOff(config) : [];
+  if (off.length === LOCKOUT_CHECKS)
+    logger.error(
+      { checksOff: off },
+      "the guard config turns every lock-out check off: only Calico validity is checked, nothing stops a lock-out",
+    );
+  else if (off.length > 0) logger.warn({ checksOff: off }, "the guard config turns some lock-out checks off");
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { source, config, logger } = opts;
+  // Set once the HTTPS server exists (the app needs the metrics first).
+  const tls: { watch?: TlsWatch } = {};
   const metrics = createMetrics({
     stateAgeSeconds: () => source.ageSeconds(),
     stateSynced: () => source.isSynced(),
     nodesWithoutHostEndpoint: () => nodesWithoutHostEndpoint(source, config),
+    configReloadFailing: () => config.error() !== undefined,
+    checksOff: () => {
+      const current = config.current();
+      return current ? checksOff(current).length : 0;
+    },
+    certificateExpiry: () => tls.watch?.expiry(),
+    auditWriteFailures: opts.audit?.failures,
+    auditFallback: opts.audit?.fallback,
   });
   const interval = opts.watchIntervalMs ?? 2000;
+  reportChecksOff(config.current(), logger);
 
   const app = buildApp(
     { source, config, metrics, record: opts.record, log: logger },
-    { https: httpsOptions(opts.tls), logger: false },
+    { https: httpsOptions(opts.tls), logger: false, timeouts: opts.timeouts, clientName: opts.clientName },
   );
   let draining = false;
   /**
@@ -93,20 +125,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     warmedState = state;
     warmedConfig = current;
   };
-  const probe = buildProbeApp({
-    ready: () => {
-      if (draining) return { ok: false, reason: "shutting down" };
-      if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
-      const current = config.current();
-      if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
-      if (warmedState === undefined) warm(current);
-      return { ok: true };
+  const probe = buildProbeApp(
+    {
+      ready: () => {
+        if (draining) return { ok: false, reason: "shutting down" };
+        if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
+        const current = config.current();
+        if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
+        if (warmedState === undefined) warm(current);
+        return { ok: true };
+      },
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
     },
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
-  });
+    { timeouts: opts.timeouts },
+  );
 
   // While draining, ask clients not to reuse connections: the next request opens a new one elsewhere.
   let active = 0;
@@ -132,13 +167,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const stopTls = watchTls(
+  tls.watch = watchTls(
     app.server as unknown as HttpsServer,
     opts.tls,
-    (error) =>
-      error
-        ? logger.error({ err: error }, "TLS reload failed; keeping the previous certificate")
-        : logger.info("TLS certificate reloaded"),
+    (error) => {
+      if (!error) return logger.info("TLS certificate reloaded");
+      metrics.tlsReloadFailures.inc();
+      logger.error({ err: error }, "TLS reload failed; keeping the previous certificate");
+    },
     interval,
   );
   // The config file is polled by content. (fs.watchFile takes its baseline stat asynchronously, so a
@@ -151,6 +187,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     configText = text;
     if (text === undefined) {
       metrics.configReloadFailures.inc();
+      config.reject("the config file cannot be read");
       logger.error({ file: opts.configFile }, "config file unreadable; keeping the previous config");
       return;
     }
@@ -158,7 +195,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (errors.length > 0) {
       metrics.configReloadFailures.inc();
       logger.error({ file: opts.configFile, errors }, "invalid config; keeping the previous config");
-    } else logger.info({ file: opts.configFile }, "config reloaded");
+    } else {
+      logger.info({ file: opts.configFile }, "config reloaded");
+      reportChecksOff(config.current(), logger);
+    }
   };
   const configTimer = opts.configFile ? setInterval(reloadConfig, interval) : undefined;
   configTimer?.unref();
@@ -178,7 +218,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     (closing ??= (async () => {
       draining = true;
       await drain();
-      stopTls();
+      tls.watch?.stop();
       if (configTimer) clearInterval(configTimer);
       clearInterval(warmTimer);
       // fastify's close stops accepting and waits for in-flight requests before resolving.

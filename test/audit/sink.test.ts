@@ -33,6 +33,7 @@ const RECORD_KEYS = [
   "durationMs",
   "object",
   "oldObject",
+  "truncated",
 ];
 
 function tempDir(): string {
@@ -79,7 +80,7 @@ describe("audit sink: the line", () => {
     assert.equal(keys[0], "level");
     assert.deepEqual(
       keys.slice(1),
-      RECORD_KEYS.filter((k) => k !== "oldObject"),
+      RECORD_KEYS.filter((k) => k !== "oldObject" && k !== "truncated"),
     );
     const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(parsed.level, 30);

@@ -77,17 +77,22 @@ export async function cluster(
   opts.beforeStart?.(server);
   await source.start();
   if (opts.waitForSync !== false) {
-    if (!(await source.waitForSync(5000))) throw new Error(`not synced: ${JSON.stringify(source.status())}`);
+    if (!(await source.waitForSync(60_000)))
+      throw new Error(`not synced: ${JSON.stringify(source.status())}`);
   }
   return { server, source, clock, logs, kubeconfigPath };
 }
 
-/** Polls `predicate` until true; fails with `what` (and the source status) after `timeoutMs`. */
+/**
+ * Polls `predicate` until true; fails with `what` (and the source status) after `timeoutMs`. The
+ * deadline only bounds a hang: it is generous because a loaded CI machine can be slow by tens of
+ * seconds, and a passing wait costs no more for it.
+ */
 export async function waitFor(
   predicate: () => boolean,
   what: string,
   source?: ClusterStateSource,
-  timeoutMs = 5000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {

@@ -40,6 +40,11 @@ describe("operations documentation", () => {
       "hostguard_state_age_seconds",
       "hostguard_nodes_without_hostendpoint",
       "hostguard_config_reload_failures_total",
+      "hostguard_config_reload_failing",
+      "hostguard_audit_write_failures_total",
+      "hostguard_tls_certificate_expiry_timestamp_seconds",
+      "WebhookAdmissionConfiguration",
+      "--client-ca",
     ]) {
       assert.ok(text.includes(metric), metric);
     }

@@ -49,7 +49,7 @@ describe("deploy/monitoring", () => {
 
   test("every hostguard_* metric in the rules is one the server registers (src/server/metrics.ts)", () => {
     const source = readFileSync(join(REPO, "src", "server", "metrics.ts"), "utf8");
-    const registered = new Set([...source.matchAll(/name: "(hostguard_[a-z_]+)"/g)].map((m) => m[1]));
+    const registered = new Set([...source.matchAll(/"(hostguard_[a-z_]+)"/g)].map((m) => m[1]));
     const used = new Set(
       alerts().flatMap((a) =>
         [...a.expr.matchAll(/hostguard_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")),
@@ -76,10 +76,18 @@ describe("deploy/monitoring", () => {
       alert("HostguardNodesWithoutHostEndpoint").expr,
       /hostguard_nodes_without_hostendpoint\) > 0$/,
     );
+    // a gauge that stays up while the bad config is mounted, so the alert clears only when fixed
+    assert.match(alert("HostguardConfigReloadFailed").expr, /max\(hostguard_config_reload_failing\) > 0$/);
     assert.match(
-      alert("HostguardConfigReloadFailed").expr,
-      /increase\(hostguard_config_reload_failures_total\[/,
+      alert("HostguardAuditWriteFailures").expr,
+      /increase\(hostguard_audit_write_failures_total\[/,
     );
+    assert.match(
+      alert("HostguardCertificateExpiresSoon").expr,
+      /hostguard_tls_certificate_expiry_timestamp_seconds\) - time\(\) < /,
+    );
+    assert.match(alert("HostguardCertificateReloadFailed").expr, /hostguard_tls_reload_failures_total/);
+    assert.match(alert("HostguardChecksOff").expr, /hostguard_config_checks_off/);
     assert.match(alert("HostguardUnavailable").expr, /deployment="hostguard"/);
   });
 

@@ -20,7 +20,11 @@ const review = readFileSync(join(FIXTURES_DIR, "admission/hostendpoint-delete.js
 
 async function start(
   dir: string,
-  extra: { configFile?: string; drain?: { minMs: number; quietMs: number; maxMs: number } } = {},
+  extra: {
+    configFile?: string;
+    drain?: { minMs: number; quietMs: number; maxMs: number };
+    record?: () => void;
+  } = {},
 ): Promise<RunningServer> {
   const tls = await writeDevCertificate(dir);
   return startServer({
@@ -31,7 +35,7 @@ async function start(
     host: "127.0.0.1",
     port: 0,
     probePort: 0,
-    record: () => {},
+    record: extra.record ?? (() => {}),
     logger: pino({ level: "silent" }),
     watchIntervalMs: 50,
     drain: extra.drain,
@@ -56,12 +60,13 @@ function post(port: number, ca: Buffer, agent?: Agent): Promise<{ status: number
   return postReview({ port, ca, agent, body: review, path: "/validate?timeout=5s" });
 }
 
-async function eventually(check: () => Promise<boolean>, attempts = 200): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check()) return;
+/** Polls until `check` holds, with a generous deadline (a fixed count of polls failed on a loaded machine). */
+async function eventually(check: () => Promise<boolean>, deadlineMs = 60_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail("condition not reached");
     await new Promise((r) => setTimeout(r, 25));
   }
-  assert.fail("condition not reached");
 }
 
 test("HTTPS only, TLS >= 1.2; a new certificate on disk is served to new connections, open ones keep working", async () => {
@@ -116,23 +121,22 @@ test("HTTPS only, TLS >= 1.2; a new certificate on disk is served to new connect
 
 test("close() drains, then waits for in-flight reviews: none fails", async () => {
   const dir = mkdtempSync(join(tmpdir(), "hostguard-tls-"));
-  const server = await start(dir, { drain: { minMs: 100, quietMs: 200, maxMs: 30_000 } });
+  let decided = 0;
+  let allDecided = () => {};
+  const received = new Promise<void>((resolve) => (allDecided = resolve));
+  const server = await start(dir, {
+    drain: { minMs: 100, quietMs: 200, maxMs: 30_000 },
+    record: () => {
+      if (++decided === 20) allDecided();
+    },
+  });
   const ca = readFileSync(join(dir, "tls.crt"));
   const inFlight = Array.from({ length: 20 }, () => post(server.port, ca));
-  // Give the requests time to be accepted, then shut down while they are being answered.
-  await new Promise((r) => setTimeout(r, 20));
+  // Shut down once the server has decided every review (an event, not a fixed delay: on a loaded
+  // machine, requests not yet connected after 20 ms were refused), while answers are on their way.
+  await received;
   await server.close();
-  const results = await Promise.allSettled(inFlight);
-  for (const r of results) {
-    if (r.status === "fulfilled") assert.equal(r.value.status, 200, r.value.body);
-    else
-      assert.match(
-        String(r.reason),
-        /ECONNREFUSED/,
-        "a request that never connected was refused, not cut off",
-      );
-  }
-  assert.ok(results.some((r) => r.status === "fulfilled"));
+  for (const r of await Promise.all(inFlight)) assert.equal(r.status, 200, r.body);
 });
 
 test("an invalid config on disk keeps the old one and counts a reload failure", async () => {

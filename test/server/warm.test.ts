@@ -61,7 +61,9 @@ test("after a change, the changed state's verdicts are built between reviews", a
     source.recordAdmitted({ operation: "DELETE", kind: "HostEndpoint", name: hep.name });
     const changed = source.current();
     assert.notEqual(changed, state);
-    for (let i = 0; i < 100 && !changed.peek("per-config:required-ports-denied"); i++) {
+    // Polled with a generous deadline (a fixed count of 100 polls was 2 s on a quiet machine).
+    const deadline = Date.now() + 60_000;
+    while (!changed.peek("per-config:required-ports-denied") && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.ok(changed.peek("per-config:required-ports-denied"), "built without a review");

@@ -310,6 +310,7 @@ function ownClasses(
 
 const CLASSES = "required-ports-classes";
 const DENIED = "required-ports-denied";
+const DENIED_PROGRESS = "required-ports-denied-progress";
 
 function baseClasses(
   state: ClusterState,
@@ -339,25 +340,38 @@ function indexAdd(index: DeniedIndex, cell: string, row: string, column: string)
   columns.add(column);
 }
 
+/**
+ * A state's index as it is being built: the walk records into `index` and marks each finished cell
+ * (requirement × family × port) in `done`. A walk stopped by its budget leaves both behind, and the
+ * next one (a later slice, or a review) goes on from there instead of starting over.
+ */
+interface IndexProgress {
+  readonly index: DeniedIndex;
+  readonly done: Set<string>;
+  /** the parent's index the build started from, if any (its walk reads only what the change touched) */
+  readonly from?: { readonly parent: ClusterState; readonly known: DeniedIndex };
+}
+
 function deniedIndex(state: ClusterState, config: GuardConfig, budget: Budget): DeniedIndex {
   return perConfig(state, config, DENIED, () => {
-    // Derived from the parent's index when there is one: its entries are keyed by content, so they
-    // hold for this state too; only the boxes the change touched are read and recorded. (An entry for
-    // a box that no longer denies costs a read later, never a wrong answer.)
-    const parent = state.parent;
-    const known = parent && peekPerConfig<DeniedIndex>(parent, config, DENIED);
-    if (parent && known) {
+    const progress = perConfig(state, config, DENIED_PROGRESS, (): IndexProgress => {
+      // Derived from the parent's index when there is one: its entries are keyed by content, so they
+      // hold for this state too; only the boxes the change touched are read and recorded. (An entry
+      // for a box that no longer denies costs a read later, never a wrong answer.)
+      const parent = state.parent;
+      const known = parent && peekPerConfig<DeniedIndex>(parent, config, DENIED);
+      if (!parent || !known) return { index: new Map(), done: new Set() };
       const index: DeniedIndex = new Map(
         [...known].map(([cell, rows]) => [
           cell,
           new Map([...rows].map(([row, cols]) => [row, new Set(cols)])),
         ]),
       );
-      walk(parent, state, config, { skip: known, record: index, budget });
-      return index;
-    }
-    const index: DeniedIndex = new Map();
-    walk(state, state, config, { record: index, budget });
+      return { index, done: new Set(), from: { parent, known } };
+    });
+    const { index, done, from } = progress;
+    if (from) walk(from.parent, state, config, { skip: from.known, record: index, done, budget });
+    else walk(state, state, config, { record: index, done, budget });
     return index;
   });
 }
@@ -536,7 +550,13 @@ export function judgeRequirements(
  * With `skip`, boxes between stable classes are read only when the index names them; with
  * `record`, the denying boxes among those read are recorded, and nothing is judged.
  */
-type WalkMode = { readonly skip?: DeniedIndex; readonly record?: DeniedIndex; readonly budget: Budget };
+type WalkMode = {
+  readonly skip?: DeniedIndex;
+  readonly record?: DeniedIndex;
+  /** with `record`: cells already walked (skipped), and where finished cells are marked */
+  readonly done?: Set<string>;
+  readonly budget: Budget;
+};
 
 /**
  * Thrown inside this module only, when the budget runs out in the middle of a walk; requiredPorts
@@ -553,7 +573,7 @@ function walk(
 ): { readonly current: Judged[]; readonly fixed: Judged[] } {
   const out: Judged[] = [];
   const fixed: Judged[] = [];
-  const { skip, record, budget } = mode;
+  const { skip, record, done, budget } = mode;
   const classes = new EndpointClasses(before, after, config, budget);
   const moved = skip ? externalsMoved(before, after) : () => true;
   const check = () => {
@@ -646,6 +666,7 @@ function walk(
 
       requirement.ports.forEach((port, p) => {
         const cell = `${r}|${family}|${p}`;
+        if (done?.has(cell)) return;
         const denied = (kind: string) => skip?.get(`${cell}|${kind}`);
         const note = (kind: string, row: string, column: string, box: Box) => {
           if (record && box.anyDenied) indexAdd(record, `${cell}|${kind}`, row, column);
@@ -675,7 +696,6 @@ function walk(
           const rows = new Map<Endpoint, { a: string; b: string }>();
           const deniedColumns = deniedPairs?.get(srcClass.before);
           for (const dstClass of dstClasses) {
-            check();
             if (skip && srcClass.stable && dstClass.stable && !deniedColumns?.has(dstClass.before)) continue;
             const pair = distinctPair(srcClass.members, dstClass.members);
             if (!pair) continue;
@@ -691,6 +711,7 @@ function walk(
             // Same keys both times and nothing denied before: nothing to read (the common case for
             // a class the change touched only for other ports).
             if (skip && row.a === row.b && col.a === col.b && !deniedColumns?.has(dstClass.before)) continue;
+            check(); // budget checks go where boxes are read: skipped boxes cost nothing
             const box = query({ kind: "node", end: nodeEnd(s.node, s.address) }, d);
             const now = boxOf(after, row.a, col.a, box);
             const was = row.a === row.b && col.a === col.b ? now : boxOf(before, row.b, col.b, box);
@@ -708,8 +729,8 @@ function walk(
         }
         // a node to itself (through lo): its own classes
         for (const cls of selfClasses) {
-          check();
           if (skip && cls.stable && !deniedSelves?.has(cls.before)) continue;
+          check();
           const rep = cls.members[0]!;
           if (!isCovered(after, rep.node, rep.address)) continue;
           const self: EndpointAt = { ...rep, local: true };
@@ -735,11 +756,11 @@ function walk(
             sourceBefore !== undefined && source.box.kind === "external" && !moved(source.box.range);
           const deniedColumns = deniedExternal?.get(source.id);
           for (const dstClass of dstClasses) {
-            check();
             if (skip && sourceStable && dstClass.stable && !deniedColumns?.has(dstClass.before)) continue;
             const rep = dstClass.members[0]!;
             const col = column(rep);
             if (skip && sourceStable && col.a === col.b && !deniedColumns?.has(dstClass.before)) continue;
+            check();
             const box = query(source.box, rep);
             const now = boxOf(after, row, externalColumn(after, va, remote(rep), col.a, source), box);
             const was = sourceBefore
@@ -757,6 +778,7 @@ function walk(
             );
           }
         }
+        done?.add(cell);
       });
     }
     if (loopback && LOOPBACK.ok) {
@@ -773,9 +795,10 @@ function walk(
         });
         const self: EndpointAt = { ...rep, local: true };
         requirement.ports.forEach((port, p) => {
-          check();
+          // (no `done` here: a loopback cell spans classes; its few boxes are read again)
           const kind = `${r}|4|${p}|loopback`;
           if (skip && cls.stable && !skip.get(kind)?.get("")?.has(cls.before)) return;
+          check();
           const { q, va, vb } = portViews(before, after, port);
           const box: BoxQuery = { from: source(rep).box, ...q, to: nodeEnd(rep.node, lo) };
           const { now, was } = selfBoxes(before, after, va, vb, self, box);

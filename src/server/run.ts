@@ -5,13 +5,12 @@ import type { FastifyInstance } from "fastify";
 import type { Logger as PinoLogger } from "pino";
 import { nodeCoverageFindings } from "../checks/coverage.js";
 import type { GuardConfig } from "../config/types.js";
-import { runChecks } from "../decision/decide.js";
-import type { ClusterState } from "../engine/state.js";
 import type { StateSource } from "../cluster/state-source.js";
 import { buildApp, buildProbeApp, type Timeouts } from "./app.js";
 import { checksOff, LOCKOUT_CHECKS, type ConfigHolder } from "./config-holder.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { DecisionRecorder } from "./review-handler.js";
+import { VerdictWarmer } from "./warmer.js";
 import { httpsOptions, watchTls, type TlsFiles, type TlsWatch } from "./tls.js";
 
 export interface ServeOptions {
@@ -100,31 +99,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { https: httpsOptions(opts.tls), logger: false, timeouts: opts.timeouts, clientName: opts.clientName },
   );
   let draining = false;
-  /**
-   * Build the current state's verdicts ahead of the reviews: the first decision against a state
-   * loaded from scratch evaluates every box of it (seconds on large clusters, docs/benchmark.md),
-   * which would otherwise land on a write and its timeoutSeconds. Done before the first ready, and
-   * then whenever the state changed (a derived state costs about one decision; a resync, the full
-   * build — better now, between reviews, than inside one).
-   */
-  let warmedState: ClusterState | undefined;
-  let warmedConfig: GuardConfig | undefined;
-  const warm = (current: GuardConfig) => {
-    const state = source.current();
-    if (state === warmedState && current === warmedConfig) return;
-    const started = Date.now();
-    try {
-      runChecks(state, state, current);
-      const ms = Date.now() - started;
-      if (warmedState === undefined) logger.info({ ms }, "verdicts of the cluster state built");
-      else logger.debug({ ms }, "verdicts of the changed cluster state built");
-    } catch (error) {
-      // decide() reports its own errors per review; this is only a head start.
-      logger.error({ err: error }, "building the verdicts of the cluster state failed");
-    }
-    warmedState = state;
-    warmedConfig = current;
-  };
+  // The current state's verdicts are built in slices between reviews (server/warmer.ts), never
+  // inside a probe or a review.
+  const warmer = new VerdictWarmer(source, () => config.current(), logger);
   const probe = buildProbeApp(
     {
       ready: () => {
@@ -132,7 +109,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
         const current = config.current();
         if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
-        if (warmedState === undefined) warm(current);
+        if (!warmer.ready) {
+          warmer.kick();
+          return { ok: false, reason: "building the verdicts of the cluster state" };
+        }
         return { ok: true };
       },
       metrics: async () => ({
@@ -203,9 +183,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const configTimer = opts.configFile ? setInterval(reloadConfig, interval) : undefined;
   configTimer?.unref();
   const warmTimer = setInterval(() => {
-    const current = config.current();
-    if (!draining && warmedState !== undefined && source.isSynced() && current) warm(current);
+    if (!draining) warmer.kick();
   }, interval);
+  warmer.kick();
   warmTimer.unref();
 
   await app.listen({ host: opts.host, port: opts.port });
@@ -221,6 +201,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       tls.watch?.stop();
       if (configTimer) clearInterval(configTimer);
       clearInterval(warmTimer);
+      warmer.stop();
       // fastify's close stops accepting and waits for in-flight requests before resolving.
       await app.close();
       await probe.close();

@@ -45,6 +45,19 @@ describe("operations documentation", () => {
     }
   });
 
+  test("operations.md covers the NetworkPolicy with its trade-offs", () => {
+    const text = read("docs/operations.md").replace(/\s+/g, " ");
+    for (const needle of [
+      "### NetworkPolicy (optional)",
+      "deploy/components/network-policy",
+      "host network",
+      "tunnel addresses",
+      "**Trade-offs.**",
+    ]) {
+      assert.ok(text.includes(needle), `operations.md mentions ${needle}`);
+    }
+  });
+
   test("the examples the runbook runs exist", () => {
     for (const f of [
       "examples/changes/bad-drop-kubelet-port.yaml",

@@ -3,7 +3,7 @@
  * kubelet will get: the webhook registration, RBAC, the hardened Deployment, certificates.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
@@ -22,6 +22,7 @@ import {
 import {
   KUSTOMIZE_EXPECT,
   SIX_RESOURCES,
+  checkNetworkPolicy,
   describeSafety,
   serviceDNS,
   theWebhook,
@@ -33,6 +34,7 @@ import {
   REPO,
   makeWorkspace,
   removeDir,
+  tempDir,
   type Workspace,
 } from "./workspace.js";
 
@@ -229,4 +231,70 @@ test("the pre-1.30 overlay documents its trade-off and the recovery runbook", ()
   ]) {
     assert.ok(readme.includes(needle), `README mentions ${needle}`);
   }
+});
+
+// --- the opt-in NetworkPolicy component (issue 13) ---------------------------------------------------
+
+describe("component network-policy", () => {
+  const component = join(REPO, "deploy", "components", "network-policy");
+  const monitoring = { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } };
+  let dir = "";
+  before(() => {
+    dir = tempDir("netpol");
+  });
+  after(() => removeDir(dir));
+
+  test("no overlay installs it by itself: the API server's addresses are the cluster's", () => {
+    for (const overlay of ["base", "overlays/cert-manager"]) {
+      assert.deepEqual(findAll(buildKustomization(join(REPO, "deploy", overlay)), "NetworkPolicy"), []);
+    }
+  });
+
+  test("as shipped: a placeholder address that matches nothing, and how to replace it", () => {
+    const overlay = join(dir, "as-shipped");
+    mkdirSync(overlay);
+    writeFileSync(
+      join(overlay, "kustomization.yaml"),
+      `resources: [${join(REPO, "deploy", "overlays", "cert-manager")}]\ncomponents: [${component}]\n`,
+    );
+    const objects = buildKustomization(overlay);
+    checkNetworkPolicy(objects, KUSTOMIZE_EXPECT, {
+      apiServerCidrs: ["192.0.2.1/32"],
+      metricsNamespaceSelector: monitoring,
+    });
+    const text = readFileSync(join(component, "kustomization.yaml"), "utf8");
+    assert.ok(text.includes("path: /spec/ingress/0/from"), "the component says how to set the addresses");
+  });
+
+  test("with the control-plane addresses patched in, as the component's comment shows", () => {
+    const overlay = join(dir, "patched");
+    mkdirSync(overlay);
+    writeFileSync(
+      join(overlay, "kustomization.yaml"),
+      [
+        `resources: [${join(REPO, "deploy", "overlays", "cert-manager")}]`,
+        `components: [${component}]`,
+        "patches:",
+        "  - target: { kind: NetworkPolicy, name: hostguard }",
+        "    patch: |",
+        "      - op: replace",
+        "        path: /spec/ingress/0/from",
+        "        value:",
+        "          - ipBlock: { cidr: 10.0.0.10/32 }",
+        "          - ipBlock: { cidr: 10.42.0.1/32 }",
+        "",
+      ].join("\n"),
+    );
+    const objects = buildKustomization(overlay);
+    checkNetworkPolicy(objects, KUSTOMIZE_EXPECT, {
+      apiServerCidrs: ["10.0.0.10/32", "10.42.0.1/32"],
+      metricsNamespaceSelector: monitoring,
+    });
+    // the rest of the overlay is unchanged
+    const plain = buildKustomization(join(REPO, "deploy", "overlays", "cert-manager"));
+    assert.deepEqual(
+      objects.filter((o) => o.kind !== "NetworkPolicy"),
+      plain,
+    );
+  });
 });

@@ -3,11 +3,10 @@
  * kubelet will get: the webhook registration, RBAC, the hardened Deployment, certificates.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { parseConfigYaml } from "../../src/config/index.js";
 import { SHARED_DIR } from "../helpers/shared.js";
 import {
   buildKustomization,
@@ -15,65 +14,31 @@ import {
   findAll,
   findOne,
   isObject,
-  list,
-  obj,
   str,
   strings,
   type Json,
-  type JsonObject,
   type K8sObject,
 } from "./kustomize.js";
+import {
+  KUSTOMIZE_EXPECT,
+  SIX_RESOURCES,
+  checkNetworkPolicy,
+  describeSafety,
+  serviceDNS,
+  theWebhook,
+  webhookConfig,
+} from "./properties.js";
 import {
   NO_OPENSSL_MESSAGE,
   OPENSSL_AVAILABLE,
   REPO,
   makeWorkspace,
   removeDir,
+  tempDir,
   type Workspace,
 } from "./workspace.js";
 
-const SIX_RESOURCES = [
-  "globalnetworkpolicies",
-  "hostendpoints",
-  "globalnetworksets",
-  "felixconfigurations",
-  "kubecontrollersconfigurations",
-  "tiers",
-];
-const API_GROUPS = [
-  { group: "crd.projectcalico.org", version: "v1" },
-  { group: "projectcalico.org", version: "v3" },
-];
-const OPERATIONS = ["CREATE", "UPDATE", "DELETE"];
-
-/** design §3 and the brief: Calico's own writers, never sent to the webhook on >= 1.30. */
-const CALICO_WRITERS = [
-  "system:serviceaccount:kube-system:calico-node",
-  "system:serviceaccount:calico-system:calico-node",
-  "system:serviceaccount:kube-system:calico-kube-controllers",
-  "system:serviceaccount:calico-system:calico-kube-controllers",
-  "system:serviceaccount:tigera-operator:tigera-operator",
-  "system:serviceaccount:calico-apiserver:calico-apiserver",
-  // Canal's calico-node (RKE/RKE2), added for the rancher profile
-  "system:serviceaccount:kube-system:canal",
-];
-
-/** The server's command-line contract (the image's ENTRYPOINT is `node dist/cli/main.js`). */
-const SERVE_ARGS = [
-  "serve",
-  "--config",
-  "/etc/hostguard/config.yaml",
-  "--tls-cert",
-  "/etc/hostguard/tls/tls.crt",
-  "--tls-key",
-  "/etc/hostguard/tls/tls.key",
-  "--port",
-  "8443",
-  "--probe-port",
-  "8080",
-];
-
-const SERVICE_DNS = "hostguard.hostguard.svc";
+const SERVICE_DNS = serviceDNS(KUSTOMIZE_EXPECT);
 
 interface Variant {
   readonly name: string;
@@ -100,95 +65,6 @@ function buildVariant(v: Variant): K8sObject[] {
   if (!v.needsCerts) return buildKustomization(join(REPO, "deploy", "overlays", v.name));
   assert.ok(workspace, "workspace with generated certificates");
   return buildKustomization(workspace.overlay(v.name));
-}
-
-// --- accessors ------------------------------------------------------------------------------------
-
-function webhookConfig(objects: K8sObject[]): K8sObject {
-  return findOne(objects, "ValidatingWebhookConfiguration", "hostguard");
-}
-
-function theWebhook(objects: K8sObject[]): JsonObject {
-  const hooks = list(webhookConfig(objects).webhooks, "webhooks");
-  assert.equal(hooks.length, 1, "exactly one webhook");
-  return obj(hooks[0], "webhooks[0]");
-}
-
-function deployment(objects: K8sObject[]): K8sObject {
-  return findOne(objects, "Deployment", "hostguard");
-}
-
-function podSpec(objects: K8sObject[]): JsonObject {
-  return obj(field(deployment(objects), "spec", "template", "spec"), "pod spec");
-}
-
-function container(objects: K8sObject[]): JsonObject {
-  const containers = list(podSpec(objects).containers, "containers");
-  assert.equal(containers.length, 1, "one container");
-  return obj(containers[0], "containers[0]");
-}
-
-function podLabels(objects: K8sObject[]): JsonObject {
-  return obj(field(deployment(objects), "spec", "template", "metadata", "labels"), "pod labels");
-}
-
-/** A selector's matchLabels select the pods: every pair is among the pod's labels. */
-function selectsPods(selector: Json | undefined, labels: JsonObject): boolean {
-  const match =
-    field(selector, "matchLabels") ??
-    (isObject(selector) && !("matchExpressions" in selector) ? selector : undefined);
-  if (!isObject(match) || Object.keys(match).length === 0) return false;
-  return Object.entries(match).every(([k, v]) => labels[k] === v);
-}
-
-/** A container port by number or name. */
-function resolvePort(c: JsonObject, port: Json | undefined): number {
-  if (typeof port === "number") return port;
-  const name = str(port, "port");
-  const found = list(c.ports, "ports").find((p) => field(p, "name") === name);
-  assert.ok(found, `container port named ${name}`);
-  return field(found, "containerPort") as number;
-}
-
-interface MountedFile {
-  readonly source: "configMap" | "secret";
-  readonly name: string;
-  readonly key: string;
-}
-
-/** The files the container sees from ConfigMaps and Secrets, by path (items only). */
-function mountedFiles(objects: K8sObject[]): Map<string, MountedFile> {
-  const files = new Map<string, MountedFile>();
-  const volumes = list(podSpec(objects).volumes, "volumes");
-  for (const m of list(container(objects).volumeMounts, "volumeMounts")) {
-    assert.equal(field(m, "subPath"), undefined, "no subPath mounts: the kubelet never updates them");
-    const volume = volumes.find((v) => field(v, "name") === field(m, "name"));
-    assert.ok(volume, `volume ${JSON.stringify(field(m, "name"))}`);
-    const mountPath = str(field(m, "mountPath"), "mountPath");
-    const sources: { source: "configMap" | "secret"; spec: Json | undefined }[] = [];
-    for (const s of field(volume, "projected", "sources") === undefined
-      ? [volume]
-      : list(field(volume, "projected", "sources"), "projected sources")) {
-      if (field(s, "configMap") !== undefined)
-        sources.push({ source: "configMap", spec: field(s, "configMap") });
-      if (field(s, "secret") !== undefined) sources.push({ source: "secret", spec: field(s, "secret") });
-    }
-    for (const { source, spec } of sources) {
-      const name = str(field(spec, "name") ?? field(spec, "secretName"), `${source} name`);
-      for (const item of list(field(spec, "items"), `${source} ${name} items`)) {
-        files.set(`${mountPath}/${str(field(item, "path"), "item path")}`, {
-          source,
-          name,
-          key: str(field(item, "key"), "item key"),
-        });
-      }
-    }
-  }
-  return files;
-}
-
-function effective(objects: K8sObject[], key: string): Json | undefined {
-  return field(container(objects), "securityContext", key) ?? field(podSpec(objects), "securityContext", key);
 }
 
 // --- the Calico CRDs say which plural names and scope the webhook must use ---------------------------
@@ -226,233 +102,10 @@ for (const variant of VARIANTS) {
         objects = buildVariant(variant);
       });
 
-      test("registers one fail-closed, fast, side-effect-free webhook for AdmissionReview v1", () => {
-        const hook = theWebhook(objects);
-        assert.equal(hook.name, "validate.hostguard.dev");
-        assert.equal(hook.failurePolicy, "Fail");
-        assert.equal(typeof hook.timeoutSeconds, "number");
-        assert.ok(
-          (hook.timeoutSeconds as number) >= 1 && (hook.timeoutSeconds as number) <= 5,
-          "timeoutSeconds <= 5",
-        );
-        assert.equal(hook.sideEffects, "None");
-        assert.deepEqual(hook.admissionReviewVersions, ["v1"]);
-        assert.equal(hook.matchPolicy, "Equivalent");
-        assert.equal(field(hook, "clientConfig", "url"), undefined, "called through the Service, not a URL");
-        assert.deepEqual(field(hook, "clientConfig", "service"), {
-          name: "hostguard",
-          namespace: "hostguard",
-          path: "/validate",
-          port: 443,
-        });
-        // no selector narrows it: all six kinds are cluster-scoped, and labels are the requester's to set
-        assert.equal(hook.namespaceSelector, undefined);
-        assert.equal(hook.objectSelector, undefined);
-      });
+      describeSafety(() => objects, { ...KUSTOMIZE_EXPECT, matchConditions: variant.matchConditions });
 
-      test("intercepts CREATE, UPDATE and DELETE of the six kinds in both Calico API groups", () => {
-        const rules = list(theWebhook(objects).rules, "rules");
-        for (const { group, version } of API_GROUPS) {
-          const rule = rules.find((r) => strings(field(r, "apiGroups"), "apiGroups").includes(group));
-          assert.ok(rule, `a rule for ${group}`);
-          assert.deepEqual(strings(field(rule, "apiGroups"), "apiGroups"), [group]);
-          assert.deepEqual(strings(field(rule, "apiVersions"), "apiVersions"), [version]);
-          assert.deepEqual(
-            [...strings(field(rule, "operations"), "operations")].sort(),
-            [...OPERATIONS].sort(),
-          );
-          assert.deepEqual(
-            [...strings(field(rule, "resources"), "resources")].sort(),
-            [...SIX_RESOURCES].sort(),
-          );
-          assert.equal(field(rule, "scope"), "Cluster");
-        }
-        assert.equal(rules.length, 2, "no rule for anything else");
-      });
-
-      if (variant.matchConditions) {
-        test("matchConditions skip each of Calico's own writers, and nothing else by identity", () => {
-          const conditions = list(theWebhook(objects).matchConditions, "matchConditions");
-          assert.ok(conditions.length <= 64, "the API server allows at most 64");
-          const names = conditions.map((c) => str(field(c, "name"), "name"));
-          assert.equal(new Set(names).size, names.length, "unique names");
-          const exempted = conditions.flatMap((c) => {
-            const m = /^request\.userInfo\.username != "([^"]+)"$/.exec(
-              str(field(c, "expression"), "expression").trim(),
-            );
-            return m?.[1] ? [m[1]] : [];
-          });
-          assert.deepEqual([...exempted].sort(), [...CALICO_WRITERS].sort());
-        });
-
-        test("break-glass: skipped only for a requester authorized for bypass AND an annotated object", () => {
-          const conditions = list(theWebhook(objects).matchConditions, "matchConditions");
-          const breakGlass = conditions.filter((c) =>
-            str(field(c, "expression"), "expression").includes("authorizer."),
-          );
-          assert.equal(breakGlass.length, 1);
-          const expression = str(field(breakGlass[0], "expression"), "expression")
-            .replace(/\s+/g, " ")
-            .trim();
-          // a false condition skips the webhook: the expression is the negation of "bypass"
-          assert.ok(expression.startsWith("!("), expression);
-          assert.ok(
-            expression.includes(
-              'authorizer.group("hostguard.dev").resource("breakglass").check("bypass").allowed()',
-            ),
-            expression,
-          );
-          // cluster-admin passes every authorizer check (RBAC wildcards), so the annotation is required too;
-          // DELETE has no `object`, so the stored object is read instead
-          assert.match(expression, /"hostguard\.dev\/bypass-webhook" in object\.metadata\.annotations/);
-          assert.match(expression, /"hostguard\.dev\/bypass-webhook" in oldObject\.metadata\.annotations/);
-          assert.match(expression, /request\.operation == "DELETE"/);
-          assert.match(expression, /&& authorizer\./, "both are required");
-        });
-      } else {
-        test("has no matchConditions (the API server would not know them)", () => {
-          assert.equal(theWebhook(objects).matchConditions, undefined);
-        });
-      }
-
-      test("RBAC: read-only access to nodes and the six kinds in both groups, bound to the pods' account", () => {
-        const roles = findAll(objects, "ClusterRole");
-        assert.deepEqual(
-          roles.map((r) => r.metadata.name),
-          ["hostguard"],
-          "the server's role is the only role installed",
-        );
-        assert.deepEqual(findAll(objects, "Role"), []);
-        const granted = new Set<string>();
-        for (const rule of list(roles[0]?.rules, "rules")) {
-          assert.equal(field(rule, "resourceNames"), undefined);
-          assert.equal(field(rule, "nonResourceURLs"), undefined);
-          const verbs = strings(field(rule, "verbs"), "verbs");
-          assert.deepEqual([...verbs].sort(), ["get", "list", "watch"], "get, list and watch, nothing else");
-          for (const group of strings(field(rule, "apiGroups"), "apiGroups")) {
-            for (const resource of strings(field(rule, "resources"), "resources"))
-              granted.add(`${group}/${resource}`);
-          }
-        }
-        const expected = [
-          "/nodes",
-          ...API_GROUPS.flatMap(({ group }) => SIX_RESOURCES.map((r) => `${group}/${r}`)),
-        ];
-        assert.deepEqual([...granted].sort(), expected.sort());
-
-        const bindings = findAll(objects, "ClusterRoleBinding");
-        assert.equal(bindings.length, 1);
-        assert.deepEqual(field(bindings[0], "roleRef"), {
-          apiGroup: "rbac.authorization.k8s.io",
-          kind: "ClusterRole",
-          name: "hostguard",
-        });
-        assert.deepEqual(field(bindings[0], "subjects"), [
-          { kind: "ServiceAccount", name: "hostguard", namespace: "hostguard" },
-        ]);
-        assert.equal(podSpec(objects).serviceAccountName, "hostguard");
-        findOne(objects, "ServiceAccount", "hostguard");
-      });
-
-      test("the pod is hardened: non-root 65532, read-only root FS, no privilege escalation, no capabilities, RuntimeDefault seccomp", () => {
-        assert.equal(effective(objects, "runAsNonRoot"), true);
-        assert.equal(effective(objects, "runAsUser"), 65532);
-        assert.equal(field(container(objects), "securityContext", "readOnlyRootFilesystem"), true);
-        assert.equal(field(container(objects), "securityContext", "allowPrivilegeEscalation"), false);
-        assert.notEqual(field(container(objects), "securityContext", "privileged"), true);
-        assert.deepEqual(field(container(objects), "securityContext", "capabilities"), { drop: ["ALL"] });
-        assert.deepEqual(effective(objects, "seccompProfile"), { type: "RuntimeDefault" });
-        assert.equal(field(podSpec(objects), "hostNetwork"), undefined);
-        const resources = obj(container(objects).resources, "resources");
-        assert.ok(field(resources, "requests", "cpu") && field(resources, "requests", "memory"), "requests");
-        assert.ok(field(resources, "limits", "memory"), "a memory limit");
-        // the only writable place is the /tmp emptyDir
-        const tmp = list(container(objects).volumeMounts, "volumeMounts").find(
-          (m) => field(m, "mountPath") === "/tmp",
-        );
-        const tmpVolume = list(podSpec(objects).volumes, "volumes").find(
-          (v) => field(v, "name") === field(tmp, "name"),
-        );
-        assert.ok(isObject(field(tmpVolume, "emptyDir")), "/tmp is an emptyDir");
-        const ns = findOne(objects, "Namespace", "hostguard");
-        assert.equal(field(ns, "metadata", "labels", "pod-security.kubernetes.io/enforce"), "restricted");
-      });
-
-      test("highly available: 2 replicas on different nodes, a PDB, system-cluster-critical", () => {
-        const spec = obj(deployment(objects).spec, "spec");
-        assert.equal(spec.replicas, 2);
-        assert.ok(selectsPods(spec.selector, podLabels(objects)), "the Deployment selects its pods");
-        const terms = list(
-          field(
-            podSpec(objects),
-            "affinity",
-            "podAntiAffinity",
-            "requiredDuringSchedulingIgnoredDuringExecution",
-          ),
-          "required anti-affinity",
-        );
-        assert.ok(
-          terms.some(
-            (t) =>
-              field(t, "topologyKey") === "kubernetes.io/hostname" &&
-              selectsPods(field(t, "labelSelector"), podLabels(objects)),
-          ),
-          "no two replicas on one node",
-        );
-        assert.equal(
-          field(spec, "strategy", "rollingUpdate", "maxSurge"),
-          0,
-          "no surge pod that could not be placed",
-        );
-        assert.equal(podSpec(objects).priorityClassName, "system-cluster-critical");
-        const grace = podSpec(objects).terminationGracePeriodSeconds;
-        assert.ok(typeof grace === "number" && grace >= 10 && grace <= 60, "time to drain in-flight reviews");
-        const pdbs = findAll(objects, "PodDisruptionBudget");
-        assert.equal(pdbs.length, 1);
-        assert.equal(field(pdbs[0], "spec", "minAvailable"), 1);
-        assert.ok(
-          selectsPods(field(pdbs[0], "spec", "selector"), podLabels(objects)),
-          "the PDB covers the pods",
-        );
-      });
-
-      test("runs the server's contract: args, ports, probes and the files it reads", () => {
-        const c = container(objects);
-        assert.equal(c.command, undefined, "the image's ENTRYPOINT (node dist/cli/main.js) is kept");
-        assert.deepEqual(c.args, SERVE_ARGS);
-        assert.equal(resolvePort(c, "https"), 8443);
-        assert.equal(field(c, "readinessProbe", "httpGet", "path"), "/readyz");
-        assert.equal(resolvePort(c, field(c, "readinessProbe", "httpGet", "port")), 8080);
-        assert.equal(field(c, "livenessProbe", "httpGet", "path"), "/healthz");
-        assert.equal(resolvePort(c, field(c, "livenessProbe", "httpGet", "port")), 8080);
-        assert.ok(isObject(c.startupProbe), "a startupProbe holds liveness off while the server starts");
-        assert.equal(resolvePort(c, field(c, "startupProbe", "httpGet", "port")), 8080);
-        assert.ok(
-          [
-            field(c, "readinessProbe", "httpGet", "scheme"),
-            field(c, "livenessProbe", "httpGet", "scheme"),
-          ].every((s) => s === undefined || s === "HTTP"),
-          "the probe port is plain HTTP",
-        );
-
-        const files = mountedFiles(objects);
-        const config = files.get("/etc/hostguard/config.yaml");
-        assert.deepEqual(config, { source: "configMap", name: "hostguard-config", key: "config.yaml" });
-        assert.deepEqual(files.get("/etc/hostguard/tls/tls.crt"), {
-          source: "secret",
-          name: "hostguard-tls",
-          key: "tls.crt",
-        });
-        assert.deepEqual(files.get("/etc/hostguard/tls/tls.key"), {
-          source: "secret",
-          name: "hostguard-tls",
-          key: "tls.key",
-        });
-        for (const flag of ["--config", "--tls-cert", "--tls-key"]) {
-          const path = SERVE_ARGS[SERVE_ARGS.indexOf(flag) + 1] ?? "";
-          assert.ok(files.has(path), `${flag} ${path} is mounted`);
-        }
-        // the Secret comes from the overlay: cert-manager writes it, or the script's secret.yaml
+      test("the serving certificate's Secret comes from the overlay", () => {
+        // cert-manager writes it, or the script's secret.yaml carries it
         if (variant.name === "cert-manager") {
           const issuing = findAll(objects, "Certificate").filter(
             (cert) => field(cert, "spec", "secretName") === "hostguard-tls",
@@ -464,47 +117,6 @@ for (const variant of VARIANTS) {
           assert.equal(secret.metadata.namespace, "hostguard");
           assert.equal(secret.type, "kubernetes.io/tls");
           assert.ok(isObject(secret.data) && "tls.crt" in secret.data && "tls.key" in secret.data);
-        }
-      });
-
-      test("the Service takes 443 to the pods' 8443 and is the one the webhook calls", () => {
-        const service = findOne(objects, "Service", "hostguard");
-        assert.equal(service.metadata.namespace, "hostguard");
-        assert.ok(selectsPods(field(service, "spec", "selector"), podLabels(objects)), "selects the pods");
-        const ports = list(field(service, "spec", "ports"), "ports");
-        assert.equal(ports.length, 1);
-        assert.equal(field(ports[0], "port"), 443);
-        assert.equal(resolvePort(container(objects), field(ports[0], "targetPort")), 8443);
-        const target = obj(field(theWebhook(objects), "clientConfig", "service"), "clientConfig.service");
-        assert.equal(target.name, service.metadata.name);
-        assert.equal(target.namespace, service.metadata.namespace);
-        assert.equal(`${target.name}.${target.namespace}.svc`, SERVICE_DNS);
-      });
-
-      test("the ConfigMap's guard config is valid: enforce, rancher profile, break-glass for system:masters", () => {
-        const text = str(
-          field(findOne(objects, "ConfigMap", "hostguard-config"), "data", "config.yaml"),
-          "config.yaml",
-        );
-        const parsed = parseConfigYaml(text);
-        assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.error));
-        const raw = parse(text) as Json;
-        assert.equal(field(raw, "mode"), "enforce");
-        assert.deepEqual(field(raw, "profiles"), ["rancher"]);
-        assert.deepEqual(field(raw, "breakGlass", "groups"), ["system:masters"]);
-      });
-
-      test("every namespaced object is in namespace hostguard", () => {
-        const clusterScoped = new Set([
-          "Namespace",
-          "ClusterRole",
-          "ClusterRoleBinding",
-          "ValidatingWebhookConfiguration",
-        ]);
-        for (const o of objects) {
-          if (clusterScoped.has(o.kind))
-            assert.equal(o.metadata.namespace, undefined, `${o.kind} ${o.metadata.name}`);
-          else assert.equal(o.metadata.namespace, "hostguard", `${o.kind} ${o.metadata.name}`);
         }
       });
     },
@@ -619,4 +231,70 @@ test("the pre-1.30 overlay documents its trade-off and the recovery runbook", ()
   ]) {
     assert.ok(readme.includes(needle), `README mentions ${needle}`);
   }
+});
+
+// --- the opt-in NetworkPolicy component (issue 13) ---------------------------------------------------
+
+describe("component network-policy", () => {
+  const component = join(REPO, "deploy", "components", "network-policy");
+  const monitoring = { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } };
+  let dir = "";
+  before(() => {
+    dir = tempDir("netpol");
+  });
+  after(() => removeDir(dir));
+
+  test("no overlay installs it by itself: the API server's addresses are the cluster's", () => {
+    for (const overlay of ["base", "overlays/cert-manager"]) {
+      assert.deepEqual(findAll(buildKustomization(join(REPO, "deploy", overlay)), "NetworkPolicy"), []);
+    }
+  });
+
+  test("as shipped: a placeholder address that matches nothing, and how to replace it", () => {
+    const overlay = join(dir, "as-shipped");
+    mkdirSync(overlay);
+    writeFileSync(
+      join(overlay, "kustomization.yaml"),
+      `resources: [${join(REPO, "deploy", "overlays", "cert-manager")}]\ncomponents: [${component}]\n`,
+    );
+    const objects = buildKustomization(overlay);
+    checkNetworkPolicy(objects, KUSTOMIZE_EXPECT, {
+      apiServerCidrs: ["192.0.2.1/32"],
+      metricsNamespaceSelector: monitoring,
+    });
+    const text = readFileSync(join(component, "kustomization.yaml"), "utf8");
+    assert.ok(text.includes("path: /spec/ingress/0/from"), "the component says how to set the addresses");
+  });
+
+  test("with the control-plane addresses patched in, as the component's comment shows", () => {
+    const overlay = join(dir, "patched");
+    mkdirSync(overlay);
+    writeFileSync(
+      join(overlay, "kustomization.yaml"),
+      [
+        `resources: [${join(REPO, "deploy", "overlays", "cert-manager")}]`,
+        `components: [${component}]`,
+        "patches:",
+        "  - target: { kind: NetworkPolicy, name: hostguard }",
+        "    patch: |",
+        "      - op: replace",
+        "        path: /spec/ingress/0/from",
+        "        value:",
+        "          - ipBlock: { cidr: 10.0.0.10/32 }",
+        "          - ipBlock: { cidr: 10.42.0.1/32 }",
+        "",
+      ].join("\n"),
+    );
+    const objects = buildKustomization(overlay);
+    checkNetworkPolicy(objects, KUSTOMIZE_EXPECT, {
+      apiServerCidrs: ["10.0.0.10/32", "10.42.0.1/32"],
+      metricsNamespaceSelector: monitoring,
+    });
+    // the rest of the overlay is unchanged
+    const plain = buildKustomization(join(REPO, "deploy", "overlays", "cert-manager"));
+    assert.deepEqual(
+      objects.filter((o) => o.kind !== "NetworkPolicy"),
+      plain,
+    );
+  });
 });

@@ -4,18 +4,19 @@
 #   docker build -t hostguard:0.1.0 .
 #
 # Three stages: `build` compiles TypeScript with every dependency, `prod-deps` installs only the
-# runtime dependencies, and the final image holds those plus dist/ on a distroless Node.js 20 base
-# (no shell, no package manager) as user 65532. For reproducible builds pin the base images by
+# runtime dependencies, and the final image holds those plus dist/ on a distroless Node.js 24 LTS
+# base (no shell, no package manager) as user 65532. For reproducible builds pin the base images by
 # digest (FROM image@sha256:...).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # --- build: npm ci (with dev dependencies) and tsc -> dist/ ------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: the package's prepare script builds, and src/ is not here yet (next steps).
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

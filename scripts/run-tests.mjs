@@ -3,7 +3,8 @@
 // Why a script: `node --test` does not expand directories to .ts files on Node 20, and a run that
 // finds no file exits 0. We list the files ourselves, pass them explicitly, and fail the run when
 // no test executed. The spec reporter goes to stdout; a TAP copy goes to a temp file, from which we
-// read the counts for the closing `N passed, M failed` line.
+// read the counts for the closing `N passed, M failed` line, which also names the Node version.
+// HOSTGUARD_TEST_NODE=v24.1.2 makes the run fail unless it runs on that version (CI, .ci/run).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,12 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const filter = process.argv.slice(2);
+
+const expected = process.env.HOSTGUARD_TEST_NODE;
+if (expected && expected !== process.version) {
+  console.error("run-tests: HOSTGUARD_TEST_NODE is %s but this is Node %s", expected, process.version);
+  process.exit(1);
+}
 
 function collect(dir) {
   const out = [];
@@ -68,7 +75,7 @@ const failed = count("fail");
 const cancelled = count("cancelled");
 const skipped = count("skipped");
 
-console.log(`${passed} passed, ${failed + cancelled} failed, ${skipped} skipped`);
+console.log(`${passed} passed, ${failed + cancelled} failed, ${skipped} skipped (Node ${process.version})`);
 if (passed + failed + cancelled === 0) {
   console.error("run-tests: zero tests ran; failing the run");
   process.exit(1);

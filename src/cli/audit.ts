@@ -6,6 +6,7 @@ import { warningLine } from "../decision/messages.js";
 import { findingJson } from "./check.js";
 import { loadConfigFile } from "./config-input.js";
 import { EXIT_DENIED, EXIT_OK, UsageError, type CliIo } from "./io.js";
+import { policyReport } from "./policy-report.js";
 import { describeRejected, loadStateFrom } from "./state-input.js";
 
 interface StateOptions {
@@ -23,14 +24,17 @@ async function stateFrom(opts: StateOptions, io: CliIo) {
   return loaded.state;
 }
 
+const AUDIT_OUTPUTS = ["text", "json", "policyreport"];
+
 /** `audit`: every current finding; exit 1 when there is any. */
 export async function runAudit(opts: StateOptions, io: CliIo): Promise<number> {
   const output = opts.output ?? "text";
-  if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, got "${output}"`);
+  if (!AUDIT_OUTPUTS.includes(output))
+    throw new UsageError(`--output must be text, json or policyreport, got "${output}"`);
   const config = loadConfigFile(opts.config);
   const findings = auditFindings(await stateFrom(opts, io), config);
   if (output === "json") io.out(JSON.stringify({ findings: findings.map(findingJson) }, null, 2));
+  else if (output === "policyreport") io.out(stringify(policyReport(findings, new Date())));
   else {
     for (const f of findings) io.out(`${f.check}: ${warningLine(f).slice(0, 200)}`);
     io.out(
@@ -73,7 +77,7 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
     )
     .option("--kubeconfig <file>", "kubeconfig for --cluster")
     .option("--config <file>", "guard config (default: profile rancher)")
-    .option("--output <format>", "text (default) or json")
+    .option("--output <format>", "text (default), json, or policyreport (a ClusterPolicyReport in YAML)")
     .action(async (opts: StateOptions) => setExit(await runAudit(opts, io)));
   program
     .command("generate-heps")

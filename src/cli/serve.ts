@@ -39,7 +39,10 @@ export interface ServeOptions {
   readonly clientCn?: string;
 }
 
-/** The repository's example cluster: served when there is no cluster to read (fresh clone, `npm start`). */
+/**
+ * The repository's example cluster: served when there is no cluster to read (fresh clone, `npm start`).
+ * Relative to the package root, which is two levels up from src/cli/ and from dist/cli/ alike.
+ */
 export const EXAMPLE_CLUSTER = resolve(dirname(fileURLToPath(import.meta.url)), "../../examples/cluster");
 
 function port(text: string, flag: string): number {

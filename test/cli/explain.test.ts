@@ -171,13 +171,11 @@ describe("hostguard explain", () => {
     assert.match(r.stderr, /cannot read/);
   });
 
-  test("the real binary: tsx src/cli/main.ts explain exits with the verdict's code", () => {
+  test("the real binary: node dist/cli/main.js explain exits with the verdict's code", () => {
     const r = spawnSync(
       process.execPath,
       [
-        "--import",
-        "tsx",
-        "src/cli/main.ts",
+        "dist/cli/main.js",
         ...base,
         "--from",
         "203.0.113.9",

@@ -1,6 +1,7 @@
 /**
- * The real `hostguard serve` process: what `npm start` runs. No cluster configuration here, so it
- * serves examples/cluster with a development certificate.
+ * The real `hostguard serve` process: what `npm start` runs, compiled (dist/, built by `npm test`
+ * and on install). No cluster configuration here, so it serves examples/cluster (found relative to
+ * the package root) with a development certificate.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -8,7 +9,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { parseAuditLine } from "../../src/audit/line.js";
 import { postReview } from "../helpers/https.js";
@@ -35,12 +36,14 @@ interface Served {
 async function serve(): Promise<Served> {
   const home = mkdtempSync(join(tmpdir(), "hostguard-home-"));
   const env = { ...process.env, HOME: home, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" };
+  // What `npm start` runs (the compiled CLI), on the Node running this test.
+  const start = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts
+    .start;
+  assert.equal(start, "node dist/cli/main.js serve");
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
+      "dist/cli/main.js",
       "serve",
       "--port",
       "0",
@@ -70,7 +73,8 @@ async function serve(): Promise<Served> {
   assert.ok(m, `serve did not start: ${err}`);
   const dir = /certificate for localhost and 127\.0\.0\.1 in (\S+)/.exec(err);
   assert.ok(dir, err);
-  assert.match(err, /serving the example cluster/);
+  // from dist/cli/, the example cluster is still the package's examples/cluster
+  assert.equal(/serving the example cluster (\S+)/.exec(err)?.[1], resolve("examples/cluster"));
   const until = (check: () => boolean) =>
     new Promise<void>((resolve) => {
       const poll = () => (check() ? resolve() : setTimeout(poll, 10));

@@ -46,12 +46,13 @@ describe("Dockerfile", () => {
     const deps = all.find((s) => s.name === "prod-deps");
     const runtime = all.at(-1);
     assert.ok(build && deps && runtime);
-    assert.equal(build.from, "node:20-bookworm-slim");
-    assert.ok(build.lines.some((l) => /^RUN npm ci\b/.test(l) && !l.includes("--omit=dev")));
+    assert.equal(build.from, "node:24-bookworm-slim");
+    // --ignore-scripts: package.json's prepare builds, and src/ is copied only after npm ci
+    assert.ok(build.lines.some((l) => /^RUN npm ci .*--ignore-scripts/.test(l) && !l.includes("--omit=dev")));
     assert.ok(build.lines.includes("RUN npm run build"));
-    assert.equal(deps.from, "node:20-bookworm-slim");
+    assert.equal(deps.from, "node:24-bookworm-slim");
     assert.ok(deps.lines.some((l) => /^RUN npm ci .*--omit=dev/.test(l)));
-    assert.equal(runtime.from, "gcr.io/distroless/nodejs20-debian12:nonroot");
+    assert.equal(runtime.from, "gcr.io/distroless/nodejs24-debian12:nonroot");
   });
 
   test("the runtime image holds package.json, production node_modules and dist/ only, as user 65532", () => {

@@ -42,16 +42,7 @@ async function serve(): Promise<Served> {
   assert.equal(start, "node dist/cli/main.js serve");
   const child = spawn(
     process.execPath,
-    [
-      "dist/cli/main.js",
-      "serve",
-      "--port",
-      "0",
-      "--probe-port",
-      "0",
-      "--shutdown-delay",
-      "0.2",
-    ],
+    ["dist/cli/main.js", "serve", "--port", "0", "--probe-port", "0", "--shutdown-delay", "0.2"],
     { env },
   );
   let out = "";

@@ -119,8 +119,9 @@ export function requestPools(refs: ClusterRefs): Record<ChangeType, BenchRequest
 /** Required TCP ports of the rancher profile that Felix's default failsafe lists do not keep open. */
 const LOCKOUT_PORTS = [10250, 80, 443, 2376, 9099, 10254];
 
+/** bench/fixtures, from the sources or from the compiled benchmark (dist-bench/bench/). */
 export const FIXTURE_FILE = new URL(
-  "./fixtures/globalnetworkpolicy-update-merge-patch.json",
+  `${import.meta.url.endsWith(".js") ? "../../bench/" : "./"}fixtures/globalnetworkpolicy-update-merge-patch.json`,
   import.meta.url,
 );
 

@@ -8,7 +8,12 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CHANGE_TYPES, type ChangeType, type ChildMessage, type ChildOptions } from "./protocol.js";
 
-const CHILD = fileURLToPath(new URL("./scale-child.ts", import.meta.url));
+/**
+ * `npm run bench` runs the compiled benchmark (dist-bench/), so what it measures is the compiled
+ * engine in a plain node process; the tests run the TypeScript sources under tsx.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
+const CHILD = fileURLToPath(new URL(`./scale-child.${COMPILED ? "js" : "ts"}`, import.meta.url));
 
 export interface ScaleRun {
   readonly label: string;
@@ -70,8 +75,7 @@ export function runScale(label: string, options: ChildOptions, limits: ScaleLimi
   const child = fork(CHILD, [JSON.stringify(options)], {
     execArgv: [
       "--expose-gc",
-      "--import",
-      import.meta.resolve("tsx"),
+      ...(COMPILED ? [] : ["--import", import.meta.resolve("tsx")]),
       ...(limits.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", limits.cpuProfileDir] : []),
     ],
     // stdout of the child must never reach ours (--json prints one object): send it to stderr.

@@ -22,7 +22,7 @@ import { loadKubeConfig } from "./kubeconfig.js";
 import { listAll } from "./list.js";
 import { errorText, silentLogger, type ClusterLogger } from "./log.js";
 import { PendingOverlay } from "./overlay.js";
-import type { StateSource } from "./state-source.js";
+import type { StateSource, Unconfirmed } from "./state-source.js";
 import type { SlimObject } from "./slim.js";
 
 export { hasClusterConfig } from "./cluster-config.js";
@@ -131,20 +131,29 @@ export class ClusterStateSource implements StateSource {
    * callers check isSynced() first.
    */
   current(): ClusterState {
-    let changed = false;
-    if (this.dirty) {
-      this.base =
-        this.fullRebuild || this.pending.size > MAX_CHANGES_APPLIED ? this.rebuild() : this.applyPending();
-      this.pending.clear();
-      this.fullRebuild = false;
-      this.dirty = false;
-      changed = true;
-    }
+    let changed = this.refresh();
     if (this.overlay.settle(this.base, this.now())) changed = true;
     if (changed || this.view === undefined) {
       this.view = this.overlay.size > 0 ? this.overlay.apply(this.base) : this.base;
     }
     return this.view;
+  }
+
+  /** Bring the informer state up to date (rebuilt only after a visible change). True when it changed. */
+  private refresh(): boolean {
+    if (!this.dirty) return false;
+    this.base =
+      this.fullRebuild || this.pending.size > MAX_CHANGES_APPLIED ? this.rebuild() : this.applyPending();
+    this.pending.clear();
+    this.fullRebuild = false;
+    this.dirty = false;
+    return true;
+  }
+
+  /** See StateSource.unconfirmed: the informer state without the pending admitted changes. */
+  unconfirmed(): Unconfirmed | undefined {
+    this.current();
+    return this.overlay.size > 0 ? { state: this.base, changes: this.overlay.describe() } : undefined;
   }
 
   /**
@@ -166,7 +175,8 @@ export class ClusterStateSource implements StateSource {
 
   /** See PendingOverlay. The caller never passes dry-run requests (they change nothing). */
   recordAdmitted(change: Change): void {
-    this.overlay.record(change, this.now(), this.dirty ? undefined : this.base);
+    this.refresh();
+    this.overlay.record(change, this.now(), this.base);
     this.view = undefined;
   }
 
@@ -278,6 +288,8 @@ export class ClusterStateSource implements StateSource {
           onChange: (name) => {
             this.dirty = true;
             this.pending.set(`${spec.kind}/${name}`, { kind: spec.kind, name });
+            // News of an object ends its pending admitted change: the informer knows better now.
+            this.overlay.heard(spec.kind, name);
           },
           onSynced: () => {
             this.dirty = true;

@@ -1,5 +1,13 @@
-import type { Change } from "../engine/change.js";
+import { GUARDED_KINDS } from "../decision/decide.js";
+import { changeKind, type Change } from "../engine/change.js";
 import type { ClusterState } from "../engine/state.js";
+
+/** Admitted changes the informers have not shown yet, and the state without them. */
+export interface Unconfirmed {
+  readonly state: ClusterState;
+  /** `CREATE GlobalNetworkPolicy allow-all`, oldest first */
+  readonly changes: readonly string[];
+}
 
 /**
  * Where the webhook gets the cluster state from: informers in a cluster, YAML files otherwise.
@@ -18,11 +26,19 @@ export interface StateSource {
    * what the earlier ones did.
    */
   recordAdmitted(change: Change): void;
+  /**
+   * The admitted changes not confirmed by the informers yet, with the state without them; undefined
+   * when there are none. A decision may rely on such a change only once it is confirmed.
+   */
+  unconfirmed?(): Unconfirmed | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A fixed state (YAML files, tests): synced from the start; admitted changes are overlaid for good. */
+/**
+ * A fixed state (YAML files, tests): synced from the start; admitted changes of the guarded kinds are
+ * overlaid for good (there is no informer to confirm them, so they count as confirmed).
+ */
 export class StaticStateSource implements StateSource {
   private state: ClusterState;
 
@@ -43,7 +59,7 @@ export class StaticStateSource implements StateSource {
   }
 
   recordAdmitted(change: Change): void {
-    this.state = this.state.apply(change);
+    if (GUARDED_KINDS.has(changeKind(change))) this.state = this.state.apply(change);
   }
 
   async start(): Promise<void> {}

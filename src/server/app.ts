@@ -59,7 +59,7 @@ export function buildApp(deps: ReviewDeps, opts: AppOptions = {}): FastifyInstan
         .code(400)
         .send({ error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
     }
-    const result = handleReview(deps, body);
+    const result = await handleReview(deps, body);
     return reply.code(result.status).send(result.payload);
   });
   return app;

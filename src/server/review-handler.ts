@@ -36,7 +36,15 @@ export interface ReviewDeps {
   readonly record: DecisionRecorder;
   readonly log: Logger;
   readonly newId?: () => string;
+  /**
+   * How long a review that is safe only together with admitted changes the informers have not shown
+   * yet waits for them to show up before it is denied; default 2 s (well inside timeoutSeconds: 5)
+   */
+  readonly confirmWaitMs?: number;
 }
+
+const DEFAULT_CONFIRM_WAIT_MS = 2000;
+const CONFIRM_POLL_MS = 20;
 
 export interface ReviewReply {
   readonly status: 200 | 400;
@@ -105,11 +113,64 @@ function answerOf(d: Decision, decisionId: string): ReviewAnswer {
   };
 }
 
+/** The answer when the checks are not run: a kind hostguard does not guard (admitted), the guard not ready. */
+function withoutChecks(
+  r: AdmissionRequest,
+  deps: ReviewDeps,
+  config: GuardConfig | undefined,
+): Decision | undefined {
+  const mode = config?.mode ?? "enforce";
+  if (!GUARDED_GROUPS.has(r.kind.group) || !GUARDED_KINDS.has(r.kind.kind)) {
+    deps.log.info(
+      { group: r.kind.group, kind: r.kind.kind, name: r.name },
+      "allowed a kind hostguard does not guard",
+    );
+    return plainDecision(r, deps.source, mode, true, []);
+  }
+  if (!deps.source.isSynced() || config === undefined) return notReadyDecision(r, deps, config);
+  return undefined;
+}
+
+/**
+ * Decide `r`, and when it is admitted only thanks to admitted changes the informers have not shown
+ * yet (a pending-change overlay entry that a forged review could have put there), wait for them to
+ * show up; if they do not within `confirmWaitMs`, deny with the decision against the confirmed state.
+ * Admitted changes can thus make a decision stricter at once, but looser only once they are real.
+ */
+async function decideConfirmed(
+  r: AdmissionRequest,
+  deps: ReviewDeps,
+  config: GuardConfig,
+): Promise<Decision> {
+  const request = toDecisionRequest(r);
+  const waitMs = deps.confirmWaitMs ?? DEFAULT_CONFIRM_WAIT_MS;
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const decision = decide(deps.source.current(), request, config);
+    if (!decision.allowed || config.mode !== "enforce" || decision.overridden) return decision;
+    const pending = deps.source.unconfirmed?.();
+    if (pending === undefined) return decision;
+    const confirmed = decide(pending.state, request, config);
+    if (confirmed.allowed) return decision;
+    if (performance.now() >= deadline) {
+      return {
+        ...confirmed,
+        message: `${confirmed.message ?? "denied"}\nThis change is safe only together with ${pending.changes.join(", ")}, which hostguard admitted but the API server has not shown within ${waitMs / 1000} s. Retry once they are stored.`,
+      };
+    }
+    // Wait until the pending changes are confirmed or dropped, then decide again.
+    const before = pending.changes.join("\n");
+    while (performance.now() < deadline && deps.source.unconfirmed?.()?.changes.join("\n") === before) {
+      await new Promise((resolve) => setTimeout(resolve, CONFIRM_POLL_MS));
+    }
+  }
+}
+
 /**
  * One AdmissionReview: parse, decide, record, answer. A well-formed review always gets HTTP 200
- * (the answer is in the body); only a malformed body gets 400 with a one-line reason. Never throws.
+ * (the answer is in the body); only a malformed body gets 400 with a one-line reason. Never rejects.
  */
-export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
+export async function handleReview(deps: ReviewDeps, body: unknown): Promise<ReviewReply> {
   const started = performance.now();
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) return { status: 400, payload: { error: parsed.error } };
@@ -118,18 +179,15 @@ export function handleReview(deps: ReviewDeps, body: unknown): ReviewReply {
   const config = deps.config.current();
   let decision: Decision;
   try {
-    if (!GUARDED_GROUPS.has(r.kind.group) || !GUARDED_KINDS.has(r.kind.kind)) {
-      deps.log.info(
-        { group: r.kind.group, kind: r.kind.kind, name: r.name },
-        "allowed a kind hostguard does not guard",
-      );
-      decision = plainDecision(r, deps.source, config?.mode ?? "enforce", true, []);
-    } else if (!deps.source.isSynced() || config === undefined) {
-      decision = notReadyDecision(r, deps, config);
+    const plain = withoutChecks(r, deps, config);
+    if (plain !== undefined || config === undefined) {
+      decision = plain ?? notReadyDecision(r, deps, config);
     } else {
-      decision = decide(deps.source.current(), toDecisionRequest(r), config);
-      // Dry runs are decided the same way but never change what the next review sees.
-      if (decision.allowed && !r.dryRun && decision.change) deps.source.recordAdmitted(decision.change);
+      decision = await decideConfirmed(r, deps, config);
+      // Dry runs are decided the same way but never change what the next review sees; only admitted
+      // writes of the guarded kinds enter the overlay.
+      if (decision.allowed && decision.guarded && !r.dryRun && decision.change)
+        deps.source.recordAdmitted(decision.change);
     }
   } catch (e) {
     // decide() does not throw; this guards the adapters around it. Fail closed only in enforce mode.

@@ -55,6 +55,11 @@ export interface ClusterSourceOptions extends ConnectionOptions {
   readonly watchTimeoutSeconds?: number;
   /** how often a kind the cluster does not serve is looked for again; default 5 min */
   readonly notServedRecheckMs?: number;
+  /**
+   * how often every kind is listed afresh and compared with the watched state (drift after missed
+   * events or an etcd restore); default 10 min, jittered by ±10 %; 0 disables
+   */
+  readonly relistIntervalMs?: number;
 }
 
 export interface ClusterSourceStatus {
@@ -73,9 +78,7 @@ const DEFAULT_OVERLAY_TTL_MS = 30_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_NOT_SERVED_RECHECK_MS = 300_000;
-
-/** More changes than this at once (a relist, a bulk apply) are loaded afresh instead of applied. */
-const MAX_CHANGES_APPLIED = 32;
+export const DEFAULT_RELIST_INTERVAL_MS = 600_000;
 
 function rejectionText(r: RejectedObject): string {
   return r.errors.map((e) => (e.path ? `${e.path}: ${e.reason}` : e.reason)).join("; ");
@@ -99,7 +102,7 @@ export class ClusterStateSource implements StateSource {
   private discoveryTimer: NodeJS.Timeout | undefined;
   private readonly discoveryBackoff: Backoff;
   private dirty = true;
-  /** a full rebuild is due (start, a sync, or too many changes at once to apply one by one) */
+  /** a full rebuild is due (start, or a list that changed the cache: a resync or a drift relist) */
   private fullRebuild = true;
   /** objects changed since the state was last built, by `kind/name` as the informers name them */
   private readonly pending = new Map<string, { readonly kind: ResourceKind; readonly name: string }>();
@@ -108,6 +111,7 @@ export class ClusterStateSource implements StateSource {
   private base: ClusterState = ClusterState.empty();
   private view: ClusterState | undefined;
   private rebuilds = 0;
+  private syncedOnce = false;
   private reportedRejections = new Map<string, string>();
   private syncWaiters: (() => void)[] = [];
 
@@ -139,11 +143,13 @@ export class ClusterStateSource implements StateSource {
     return this.view;
   }
 
-  /** Bring the informer state up to date (rebuilt only after a visible change). True when it changed. */
+  /**
+   * Bring the informer state up to date: every change one by one, whatever their number; after a
+   * start or a list that changed the cache, every object afresh. True when it changed.
+   */
   private refresh(): boolean {
     if (!this.dirty) return false;
-    this.base =
-      this.fullRebuild || this.pending.size > MAX_CHANGES_APPLIED ? this.rebuild() : this.applyPending();
+    this.base = this.fullRebuild ? this.rebuild() : this.applyPending();
     this.pending.clear();
     this.fullRebuild = false;
     this.dirty = false;
@@ -154,6 +160,11 @@ export class ClusterStateSource implements StateSource {
   unconfirmed(): Unconfirmed | undefined {
     this.current();
     return this.overlay.size > 0 ? { state: this.base, changes: this.overlay.describe() } : undefined;
+  }
+
+  /** See StateSource.drift. */
+  drift(): ReadonlyMap<string, number> {
+    return new Map(this.informers.map((i) => [i.kind, i.status().drift]));
   }
 
   /**
@@ -285,16 +296,21 @@ export class ClusterStateSource implements StateSource {
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
           pageSize: this.opts.pageSize ?? DEFAULT_PAGE_SIZE,
           notServedRecheckMs: this.opts.notServedRecheckMs ?? DEFAULT_NOT_SERVED_RECHECK_MS,
+          relistIntervalMs: this.opts.relistIntervalMs ?? DEFAULT_RELIST_INTERVAL_MS,
           onChange: (name) => {
             this.dirty = true;
             this.pending.set(`${spec.kind}/${name}`, { kind: spec.kind, name });
             // News of an object ends its pending admitted change: the informer knows better now.
             this.overlay.heard(spec.kind, name);
           },
-          onSynced: () => {
+          onListed: (changes) => {
+            // A list that changed nothing (the usual periodic relist) leaves the state as it is.
+            const first = !this.syncedOnce;
+            if (!first && changes === 0) return;
             this.dirty = true;
             this.fullRebuild = true;
-            if (this.isSynced()) {
+            if (first && this.isSynced()) {
+              this.syncedOnce = true;
               this.logger("info", "cluster state synced", {});
               this.releaseWaiters();
             }

@@ -31,6 +31,8 @@ export interface StateSource {
    * when there are none. A decision may rely on such a change only once it is confirmed.
    */
   unconfirmed?(): Unconfirmed | undefined;
+  /** objects periodic relists found different from what the watches had shown, by kind (so far) */
+  drift?(): ReadonlyMap<string, number>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

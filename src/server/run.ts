@@ -11,6 +11,7 @@ import type { StateSource } from "../cluster/state-source.js";
 import { buildApp, buildProbeApp } from "./app.js";
 import type { ConfigHolder } from "./config-holder.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { registerStateMetrics } from "./state-metrics.js";
 import type { DecisionRecorder } from "./review-handler.js";
 import { httpsOptions, watchTls, type TlsFiles } from "./tls.js";
 
@@ -61,6 +62,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     stateSynced: () => source.isSynced(),
     nodesWithoutHostEndpoint: () => nodesWithoutHostEndpoint(source, config),
   });
+  registerStateMetrics(metrics.registry, source);
   const interval = opts.watchIntervalMs ?? 2000;
 
   const app = buildApp(

@@ -2,6 +2,14 @@ import { GUARDED_KINDS } from "../decision/decide.js";
 import { changeKind, type Change } from "../engine/change.js";
 import type { ClusterState } from "../engine/state.js";
 
+/** Objects in the cluster that the guard cannot hold (over its limits), and what to tell people. */
+export interface StateProblem {
+  /** one line for /readyz and the denials: what is wrong and how to recover */
+  readonly reason: string;
+  /** the objects at fault, by kind and metadata.name: deleting them is admitted */
+  readonly objects: readonly { readonly kind: string; readonly name: string }[];
+}
+
 /** Admitted changes the informers have not shown yet, and the state without them. */
 export interface Unconfirmed {
   readonly state: ClusterState;
@@ -31,6 +39,8 @@ export interface StateSource {
    * when there are none. A decision may rely on such a change only once it is confirmed.
    */
   unconfirmed?(): Unconfirmed | undefined;
+  /** Why the synced state cannot be judged (an object over the limits), if it cannot. */
+  problem?(): StateProblem | undefined;
   /** objects periodic relists found different from what the watches had shown, by kind (so far) */
   drift?(): ReadonlyMap<string, number>;
   start(): Promise<void>;

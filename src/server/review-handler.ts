@@ -9,6 +9,7 @@ import {
   type ReviewAnswer,
 } from "../admission/review.js";
 import type { AuditInput } from "../audit/from-decision.js";
+import { exceededLimits, limitLines } from "../calico/limits.js";
 import { auditOutcome } from "../audit/record.js";
 import type { StateSource } from "../cluster/state-source.js";
 import type { GuardConfig, Mode } from "../config/types.js";
@@ -82,10 +83,17 @@ function plainDecision(
  * audit mode it admits with a warning. The deployment's matchConditions keep Calico's own writers
  * out of this path (design §3).
  */
-function notReadyDecision(r: AdmissionRequest, deps: ReviewDeps, config: GuardConfig | undefined): Decision {
+function notReadyDecision(
+  r: AdmissionRequest,
+  deps: ReviewDeps,
+  config: GuardConfig | undefined,
+  problem: string | undefined,
+): Decision {
   const why = !deps.source.isSynced()
     ? "hostguard has not finished loading the cluster state (informers not synced)"
-    : `hostguard has no valid config (${deps.config.error() ?? "none loaded"})`;
+    : config === undefined
+      ? `hostguard has no valid config (${deps.config.error() ?? "none loaded"})`
+      : (problem ?? "hostguard cannot judge the cluster state");
   const mode = config?.mode ?? "enforce";
   if (mode === "enforce") {
     return plainDecision(
@@ -113,7 +121,19 @@ function answerOf(d: Decision, decisionId: string): ReviewAnswer {
   };
 }
 
-/** The answer when the checks are not run: a kind hostguard does not guard (admitted), the guard not ready. */
+/** A write over the per-object limits: denied in every mode, before any work (docs/operations.md, "Limits"). */
+function overLimitMessage(r: AdmissionRequest): string | undefined {
+  if (r.operation === "DELETE" || r.operation === "CONNECT") return undefined;
+  const over = exceededLimits(r.object);
+  if (over.length === 0) return undefined;
+  return `hostguard denied ${r.operation} ${r.kind.kind} ${r.name}: it is over hostguard's per-object limits, which no real cluster needs and past which one object would stall or crash the guard. ${limitLines(over).join("; ")}.`;
+}
+
+/**
+ * The answer when the checks are not run: a kind hostguard does not guard (admitted), a write over the
+ * limits (denied), the guard not ready (see notReadyDecision) — except the DELETE of an object that
+ * keeps it from judging the state (over the limits), which is the way out and is admitted.
+ */
 function withoutChecks(
   r: AdmissionRequest,
   deps: ReviewDeps,
@@ -127,8 +147,17 @@ function withoutChecks(
     );
     return plainDecision(r, deps.source, mode, true, []);
   }
-  if (!deps.source.isSynced() || config === undefined) return notReadyDecision(r, deps, config);
-  return undefined;
+  const overLimit = overLimitMessage(r);
+  if (overLimit !== undefined) return plainDecision(r, deps.source, mode, false, [], overLimit);
+  if (!deps.source.isSynced() || config === undefined) return notReadyDecision(r, deps, config, undefined);
+  const problem = deps.source.problem?.();
+  if (problem === undefined) return undefined;
+  if (r.operation === "DELETE" && problem.objects.some((o) => o.kind === r.kind.kind && o.name === r.name)) {
+    return plainDecision(r, deps.source, mode, true, [
+      clip(`not checked: deleting ${r.kind.kind} ${r.name}, which is over hostguard's limits`),
+    ]);
+  }
+  return notReadyDecision(r, deps, config, problem.reason);
 }
 
 /**
@@ -181,7 +210,7 @@ export async function handleReview(deps: ReviewDeps, body: unknown): Promise<Rev
   try {
     const plain = withoutChecks(r, deps, config);
     if (plain !== undefined || config === undefined) {
-      decision = plain ?? notReadyDecision(r, deps, config);
+      decision = plain ?? notReadyDecision(r, deps, config, undefined);
     } else {
       decision = await decideConfirmed(r, deps, config);
       // Dry runs are decided the same way but never change what the next review sees; only admitted

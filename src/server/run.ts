@@ -101,6 +101,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
       const current = config.current();
       if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
+      const problem = source.problem?.();
+      if (problem) return { ok: false, reason: problem.reason };
       if (warmedState === undefined) warm(current);
       return { ok: true };
     },

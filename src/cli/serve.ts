@@ -37,6 +37,16 @@ export interface ServeOptions {
   readonly requestTimeout: string;
   readonly clientCa?: string;
   readonly clientCn?: string;
+  readonly relistInterval?: string;
+}
+
+/** `--relist-interval`, else $HOSTGUARD_RELIST_INTERVAL_SECONDS, else 600 s; 0 disables the drift relist. */
+export function relistIntervalMs(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const text = flag ?? env.HOSTGUARD_RELIST_INTERVAL_SECONDS ?? "600";
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`--relist-interval must be seconds >= 0 (0 disables it), got "${text}"`);
+  return seconds * 1000;
 }
 
 /**
@@ -96,10 +106,12 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<number> {
     for (const line of describeRejected(loaded)) io.err(line);
     source = new StaticStateSource(loaded.state);
   } else if (hasClusterConfig(process.env, opts.kubeconfig)) {
+    const relist = relistIntervalMs(opts.relistInterval, process.env);
     const { createClusterSource, ClusterConfigError } = await import("../cluster/informer-source.js");
     try {
       source = createClusterSource({
         kubeconfigPath: opts.kubeconfig,
+        relistIntervalMs: relist,
         logger: (level: LogLevel, msg: string, fields: Record<string, unknown>) => logger[level](fields, msg),
       });
     } catch (e) {
@@ -214,6 +226,10 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
     .option(
       "--audit-include-objects",
       "include the objects in audit records (managedFields and last-applied stripped)",
+    )
+    .option(
+      "--relist-interval <seconds>",
+      "list every kind afresh this often to catch drift from the API server (default 600, or $HOSTGUARD_RELIST_INTERVAL_SECONDS; 0 disables)",
     )
     .option("--shutdown-delay <seconds>", "on SIGTERM, keep answering this long after /readyz turns 503", "3")
     .option(

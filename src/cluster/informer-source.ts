@@ -9,6 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { err, ok, type Result } from "../calico/result.js";
 import type { Change } from "../engine/change.js";
 import { validateResource } from "../calico/validate-resource.js";
+import { exceededLimits, limitLines } from "../calico/limits.js";
 import type { ResourceKind } from "../calico/types.js";
 import { loadState, type LoadedState, type RejectedObject } from "../engine/load.js";
 import { ClusterState } from "../engine/state.js";
@@ -22,7 +23,7 @@ import { loadKubeConfig } from "./kubeconfig.js";
 import { listAll } from "./list.js";
 import { errorText, silentLogger, type ClusterLogger } from "./log.js";
 import { PendingOverlay } from "./overlay.js";
-import type { StateSource } from "./state-source.js";
+import type { StateProblem, StateSource, Unconfirmed } from "./state-source.js";
 import type { SlimObject } from "./slim.js";
 
 export { hasClusterConfig } from "./cluster-config.js";
@@ -55,6 +56,11 @@ export interface ClusterSourceOptions extends ConnectionOptions {
   readonly watchTimeoutSeconds?: number;
   /** how often a kind the cluster does not serve is looked for again; default 5 min */
   readonly notServedRecheckMs?: number;
+  /**
+   * how often every kind is listed afresh and compared with the watched state (drift after missed
+   * events or an etcd restore); default 10 min, jittered by ±10 %; 0 disables
+   */
+  readonly relistIntervalMs?: number;
 }
 
 export interface ClusterSourceStatus {
@@ -66,6 +72,8 @@ export interface ClusterSourceStatus {
   readonly rebuilds: number;
   /** admitted changes still overlaid, as of the last current() (entries are settled lazily there) */
   readonly pendingChanges: number;
+  /** `kind/name` of the objects left out for being over the limits, as of the last rebuild */
+  readonly overLimit: readonly string[];
   readonly kinds: readonly InformerStatus[];
 }
 
@@ -73,9 +81,7 @@ const DEFAULT_OVERLAY_TTL_MS = 30_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_NOT_SERVED_RECHECK_MS = 300_000;
-
-/** More changes than this at once (a relist, a bulk apply) are loaded afresh instead of applied. */
-const MAX_CHANGES_APPLIED = 32;
+export const DEFAULT_RELIST_INTERVAL_MS = 600_000;
 
 function rejectionText(r: RejectedObject): string {
   return r.errors.map((e) => (e.path ? `${e.path}: ${e.reason}` : e.reason)).join("; ");
@@ -99,8 +105,13 @@ export class ClusterStateSource implements StateSource {
   private discoveryTimer: NodeJS.Timeout | undefined;
   private readonly discoveryBackoff: Backoff;
   private dirty = true;
-  /** a full rebuild is due (start, a sync, or too many changes at once to apply one by one) */
+  /** a full rebuild is due (start, or a list that changed the cache: a resync or a drift relist) */
   private fullRebuild = true;
+  /** objects over the limits (left out of the state), by `kind/name`: the text of what they exceed */
+  private readonly overLimit = new Map<
+    string,
+    { readonly kind: string; readonly name: string; readonly text: string }
+  >();
   /** objects changed since the state was last built, by `kind/name` as the informers name them */
   private readonly pending = new Map<string, { readonly kind: ResourceKind; readonly name: string }>();
   /** the name each listed object has in the state (a v1 GlobalNetworkPolicy's differs), by `kind/name` */
@@ -108,6 +119,7 @@ export class ClusterStateSource implements StateSource {
   private base: ClusterState = ClusterState.empty();
   private view: ClusterState | undefined;
   private rebuilds = 0;
+  private syncedOnce = false;
   private reportedRejections = new Map<string, string>();
   private syncWaiters: (() => void)[] = [];
 
@@ -131,20 +143,49 @@ export class ClusterStateSource implements StateSource {
    * callers check isSynced() first.
    */
   current(): ClusterState {
-    let changed = false;
-    if (this.dirty) {
-      this.base =
-        this.fullRebuild || this.pending.size > MAX_CHANGES_APPLIED ? this.rebuild() : this.applyPending();
-      this.pending.clear();
-      this.fullRebuild = false;
-      this.dirty = false;
-      changed = true;
-    }
+    let changed = this.refresh();
     if (this.overlay.settle(this.base, this.now())) changed = true;
     if (changed || this.view === undefined) {
       this.view = this.overlay.size > 0 ? this.overlay.apply(this.base) : this.base;
     }
     return this.view;
+  }
+
+  /**
+   * Bring the informer state up to date: every change one by one, whatever their number; after a
+   * start or a list that changed the cache, every object afresh. True when it changed.
+   */
+  private refresh(): boolean {
+    if (!this.dirty) return false;
+    this.base = this.fullRebuild ? this.rebuild() : this.applyPending();
+    this.pending.clear();
+    this.fullRebuild = false;
+    this.dirty = false;
+    return true;
+  }
+
+  /** See StateSource.unconfirmed: the informer state without the pending admitted changes. */
+  unconfirmed(): Unconfirmed | undefined {
+    this.current();
+    return this.overlay.size > 0 ? { state: this.base, changes: this.overlay.describe() } : undefined;
+  }
+
+  /** See StateSource.drift. */
+  drift(): ReadonlyMap<string, number> {
+    return new Map(this.informers.map((i) => [i.kind, i.status().drift]));
+  }
+
+  /** Objects over the limits make the state one the guard cannot judge: not ready, with this reason. */
+  problem(): StateProblem | undefined {
+    this.refresh();
+    if (this.overLimit.size === 0) return undefined;
+    const objects = [...this.overLimit.values()];
+    const first = objects[0]!;
+    const more = objects.length > 1 ? ` (and ${objects.length - 1} more object(s) over the limits)` : "";
+    return {
+      reason: `hostguard cannot judge the cluster state: ${first.kind} ${first.name} is over hostguard's limits (${first.text})${more}. Delete or split it: deleting it is admitted. See docs/operations.md, "Limits".`,
+      objects: objects.map(({ kind, name }) => ({ kind, name })),
+    };
   }
 
   /**
@@ -166,7 +207,8 @@ export class ClusterStateSource implements StateSource {
 
   /** See PendingOverlay. The caller never passes dry-run requests (they change nothing). */
   recordAdmitted(change: Change): void {
-    this.overlay.record(change, this.now(), this.dirty ? undefined : this.base);
+    this.refresh();
+    this.overlay.record(change, this.now(), this.base);
     this.view = undefined;
   }
 
@@ -215,6 +257,7 @@ export class ClusterStateSource implements StateSource {
       ageSeconds: this.ageSeconds(),
       rebuilds: this.rebuilds,
       pendingChanges: this.overlay.size,
+      overLimit: [...this.overLimit.keys()],
       kinds: this.informers.map((i) => i.status()),
     };
   }
@@ -275,14 +318,21 @@ export class ClusterStateSource implements StateSource {
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
           pageSize: this.opts.pageSize ?? DEFAULT_PAGE_SIZE,
           notServedRecheckMs: this.opts.notServedRecheckMs ?? DEFAULT_NOT_SERVED_RECHECK_MS,
+          relistIntervalMs: this.opts.relistIntervalMs ?? DEFAULT_RELIST_INTERVAL_MS,
           onChange: (name) => {
             this.dirty = true;
             this.pending.set(`${spec.kind}/${name}`, { kind: spec.kind, name });
+            // News of an object ends its pending admitted change: the informer knows better now.
+            this.overlay.heard(spec.kind, name);
           },
-          onSynced: () => {
+          onListed: (changes) => {
+            // A list that changed nothing (the usual periodic relist) leaves the state as it is.
+            const first = !this.syncedOnce;
+            if (!first && changes === 0) return;
             this.dirty = true;
             this.fullRebuild = true;
-            if (this.isSynced()) {
+            if (first && this.isSynced()) {
+              this.syncedOnce = true;
               this.logger("info", "cluster state synced", {});
               this.releaseWaiters();
             }
@@ -295,12 +345,19 @@ export class ClusterStateSource implements StateSource {
   private rebuild(): ClusterState {
     const keys: string[] = [];
     const objects: SlimObject[] = [];
+    const overLimit = new Set<string>();
     for (const informer of this.informers) {
       for (const object of informer.objects()) {
-        keys.push(`${informer.kind}/${object.metadata.name}`);
+        const key = `${informer.kind}/${object.metadata.name}`;
+        if (this.checkLimits(key, informer.kind, object)) {
+          overLimit.add(key);
+          continue;
+        }
+        keys.push(key);
         objects.push(object);
       }
     }
+    for (const key of this.overLimit.keys()) if (!overLimit.has(key)) this.overLimit.delete(key);
     const loaded = loadState(objects);
     this.stateNames.clear();
     for (const { index, resource } of loaded.accepted) this.stateNames.set(keys[index]!, resource.name);
@@ -317,7 +374,10 @@ export class ClusterStateSource implements StateSource {
   private applyPending(): ClusterState {
     let state = this.base;
     for (const [key, { kind, name }] of this.pending) {
-      const object = this.informers.find((i) => i.kind === kind)?.get(name);
+      const listed = this.informers.find((i) => i.kind === kind)?.get(name);
+      // Over the limits: left out like a deleted object (and the state reported as not judgeable).
+      const object = listed && !this.checkLimits(key, kind, listed) ? listed : undefined;
+      if (!listed) this.overLimit.delete(key);
       const was = this.stateNames.get(key);
       const valid = object ? validateResource(object) : undefined;
       if (valid?.ok) {
@@ -337,6 +397,29 @@ export class ClusterStateSource implements StateSource {
     }
     this.rebuilds++;
     return state;
+  }
+
+  /**
+   * True when `object` is over the limits (docs/operations.md, "Limits"): it is then remembered and
+   * logged once, and the caller leaves it out of the state. Nodes are not checked (only their labels
+   * and addresses are kept).
+   */
+  private checkLimits(key: string, kind: string, object: SlimObject): boolean {
+    const over = kind === "Node" ? [] : exceededLimits(object);
+    if (over.length === 0) {
+      this.overLimit.delete(key);
+      return false;
+    }
+    const text = limitLines(over).join("; ");
+    if (this.overLimit.get(key)?.text !== text) {
+      this.logger(
+        "error",
+        `${kind} ${object.metadata.name} is over hostguard's limits; hostguard cannot judge the cluster state (not ready) until it is deleted or split`,
+        { kind, name: object.metadata.name, limits: text },
+      );
+    }
+    this.overLimit.set(key, { kind, name: object.metadata.name, text });
+    return true;
   }
 
   private reportRejection(key: string, r: RejectedObject): void {

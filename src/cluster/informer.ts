@@ -19,9 +19,15 @@
  * - Kinds the cluster does not serve: a 404 list counts as an empty list, is logged once, and is
  *   retried every `notServedRecheckMs` in case the CRD gets installed.
  *
+ * - Drift. Every `relistIntervalMs` (jittered) the watch is ended on purpose so that the kind is listed
+ *   afresh; objects the list shows differently from the cache (a watch that resumed from an old
+ *   resourceVersion after etcd was restored keeps sending nothing for them) are counted as drift,
+ *   logged and replaced.
+ *
  * ListWatch emits `update` only when the resourceVersion changed; we compare content fingerprints as
  * well, so that a Node status heartbeat (new resourceVersion, same labels and addresses) does not
- * mark the state dirty.
+ * mark the state dirty. Conversely, a listed object whose content differs under the same
+ * resourceVersion (a restored etcd reuses revisions) replaces the cached one.
  */
 import {
   ListWatch,
@@ -58,10 +64,14 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   readonly pageSize: number;
   readonly notServedRecheckMs: number;
+  /** how often the kind is listed afresh to catch drift; 0 = never */
+  readonly relistIntervalMs?: number;
   /** the object of this name changed (or went away) in a way the engine can see */
   readonly onChange: (name: string) => void;
-  /** the initial list is done */
-  readonly onSynced: () => void;
+  /** a list is done (the first one: the kind is synced); `changes`: objects it changed in the cache */
+  readonly onListed: (changes: number) => void;
+  /** a periodic relist found `objects` objects that differed from the cache (they are replaced) */
+  readonly onDrift?: (objects: number) => void;
 }
 
 export interface InformerStatus {
@@ -78,6 +88,8 @@ export interface InformerStatus {
   /** list requests made (each page-set counts once) and watch requests opened */
   readonly lists: number;
   readonly watches: number;
+  /** objects periodic relists found different from the cache */
+  readonly drift: number;
 }
 
 type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
@@ -147,6 +159,14 @@ export class KindInformer {
   private watches = 0;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private relistTimer: NodeJS.Timeout | undefined;
+  /** ends the open watch so that ListWatch lists again; undefined while no watch is open */
+  private endWatch: (() => void) | undefined;
+  /** the next list is a periodic drift check */
+  private driftCheck = false;
+  /** objects the last list changed in the cache (counted by upsert/remove until the watch opens) */
+  private listChanges = 0;
+  private drift = 0;
   private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly opts: InformerOptions) {
@@ -201,6 +221,7 @@ export class KindInformer {
       objects: this.lw.list().length,
       lists: this.lists,
       watches: this.watches,
+      drift: this.drift,
     };
   }
 
@@ -212,7 +233,7 @@ export class KindInformer {
       // Nothing to list: empty, and synced as such. Look again later in case the CRD is installed.
       this.markNotServed("not in API discovery");
       this.synced = true;
-      this.opts.onSynced();
+      this.opts.onListed(0);
       this.schedule(this.opts.notServedRecheckMs);
       return;
     }
@@ -223,6 +244,7 @@ export class KindInformer {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.watchdog);
+    clearTimeout(this.relistTimer);
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
     // Aborts the open watch; the abort error that follows is ignored (stopped).
@@ -283,7 +305,21 @@ export class KindInformer {
       this.served = true;
       this.notServedLogged = false;
       if (result.unnamed > 0) this.log("warn", `${result.unnamed} listed object(s) without a name ignored`);
+      const differing = this.compareWithCache(result.items);
+      if (this.driftCheck) {
+        this.driftCheck = false;
+        if (differing > 0) {
+          this.drift += differing;
+          this.log(
+            "warn",
+            `periodic relist: ${differing} object(s) differ from the watched state (missed watch events, or etcd restored); replacing them`,
+            { objects: differing },
+          );
+          this.opts.onDrift?.(differing);
+        }
+      }
       this.listedPending = true;
+      this.listChanges = 0;
       return {
         apiVersion: result.apiVersion,
         kind: `${result.kind}List`,
@@ -295,9 +331,33 @@ export class KindInformer {
       // The CRD is not installed (or was removed): nothing of this kind exists for Felix either.
       // An empty list makes ListWatch delete what it still had.
       this.markNotServed(errorText(e));
+      this.driftCheck = false;
       this.listedPending = true;
+      this.listChanges = 0;
       return { metadata: { resourceVersion: "" }, items: [] };
     }
+  }
+
+  /**
+   * How many listed objects differ from the cache (new, changed or gone). A cached object whose
+   * content differs under the same resourceVersion loses its resourceVersion, so that ListWatch (which
+   * compares only resourceVersions) replaces it with the listed one.
+   */
+  private compareWithCache(items: readonly SlimObject[]): number {
+    let differing = 0;
+    const listed = new Set<string>();
+    for (const item of items) {
+      listed.add(item.metadata.name);
+      const known = this.fingerprints.get(item.metadata.name);
+      if (known === fingerprint(item)) continue;
+      differing++;
+      const cached = known === undefined ? undefined : this.get(item.metadata.name);
+      if (cached && cached.metadata.resourceVersion === item.metadata.resourceVersion) {
+        delete (cached.metadata as { resourceVersion?: string }).resourceVersion;
+      }
+    }
+    for (const name of this.fingerprints.keys()) if (!listed.has(name)) differing++;
+    return differing;
   }
 
   private upsert(object: KubernetesObject): void {
@@ -305,12 +365,38 @@ export class KindInformer {
     const print = fingerprint(slim);
     if (this.fingerprints.get(slim.metadata.name) === print) return;
     this.fingerprints.set(slim.metadata.name, print);
+    this.listChanges++;
     this.opts.onChange(slim.metadata.name);
   }
 
   private remove(object: KubernetesObject): void {
     const name = object.metadata?.name ?? "";
-    if (this.fingerprints.delete(name)) this.opts.onChange(name);
+    if (!this.fingerprints.delete(name)) return;
+    this.listChanges++;
+    this.opts.onChange(name);
+  }
+
+  /** A periodic relist: end the open watch the way a 410 does, so that ListWatch lists again. */
+  private scheduleRelist(): void {
+    const interval = this.opts.relistIntervalMs ?? 0;
+    if (interval <= 0 || this.stopped) return;
+    clearTimeout(this.relistTimer);
+    // ±10 % so that the replicas and the kinds do not all list at the same moment.
+    this.relistTimer = setTimeout(
+      () => {
+        this.relistTimer = undefined;
+        if (this.stopped) return;
+        if (this.endWatch === undefined) {
+          // Not watching (reconnecting, or not served): the reconnect lists or resumes by itself; look again later.
+          this.scheduleRelist();
+          return;
+        }
+        this.driftCheck = true;
+        this.endWatch();
+      },
+      interval * (0.9 + 0.2 * Math.random()),
+    );
+    this.relistTimer.unref();
   }
 
   /** Every watch request ListWatch makes comes through here (HookedWatch). Never rejects. */
@@ -331,8 +417,9 @@ export class KindInformer {
       if (!this.synced) {
         this.synced = true;
         this.log("debug", "initial list done", { objects: this.lw.list().length });
-        this.opts.onSynced();
       }
+      this.opts.onListed(this.listChanges);
+      if (this.served) this.scheduleRelist();
     }
     if (!this.served) {
       // Nothing to watch. End this "watch" like a 410 so that ListWatch lists again: at once after a
@@ -356,6 +443,7 @@ export class KindInformer {
     const onDone: DoneCallback = (e) => {
       if (ended) return;
       ended = true;
+      this.endWatch = undefined;
       this.onWatchEnd(e);
       done(e);
     };
@@ -383,7 +471,15 @@ export class KindInformer {
       controller.abort();
       return controller;
     }
-    if (!ended) this.onWatchOpen(controller, timeoutSeconds);
+    if (!ended) {
+      this.onWatchOpen(controller, timeoutSeconds);
+      this.endWatch = () => {
+        // A deliberate end: relist at once, without the backoff of a stream that ended early.
+        this.eventsInStream++;
+        onDone(RELIST);
+        controller.abort();
+      };
+    }
     return controller;
   }
 

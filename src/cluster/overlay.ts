@@ -8,14 +8,20 @@
  * remove the old one" would be denied (or, worse, the reverse order allowed).
  *
  * An entry ends when the informer state shows it — an object with the same content under that
- * kind/name, or for a DELETE no object at all — or when its TTL passes: an admitted request can still
- * fail after admission (another webhook denies it, an update conflicts, etcd is down), and then the
- * informer never shows it. Dry-run requests must never be recorded (the caller does not).
+ * kind/name, or for a DELETE no object at all — or when the informer reports any other news of that
+ * object (a new version with other content, or its deletion; `heard`): from then on the informer
+ * knows better. It also ends when its TTL passes: an admitted request can still fail after admission
+ * (another webhook denies it, an update conflicts, etcd is down), and then the informer never shows
+ * it. The TTL counts from the first admitted change to an object that is still pending: a later change
+ * to the same object replaces the entry but does not extend it, so repeated (possibly forged) reviews
+ * cannot keep an entry alive. Only the guarded kinds enter (never a Node), and dry-run requests must
+ * never be recorded (the caller does not).
  */
 import { isDeepStrictEqual } from "node:util";
 import type { CalicoResource } from "../calico/types.js";
 import { changeKind, changeName, type Change } from "../engine/change.js";
 import type { ClusterState } from "../engine/state.js";
+import { GUARDED_KINDS } from "../decision/decide.js";
 
 /**
  * Fields that differ between the admitted object and the stored one without changing what Felix does:
@@ -55,6 +61,11 @@ interface Pending {
   readonly expiresAt: number;
 }
 
+/** `CREATE GlobalNetworkPolicy allow-all`, for messages. */
+export function describeChange(change: Change): string {
+  return `${change.operation} ${changeKind(change)} ${changeName(change)}`;
+}
+
 export class PendingOverlay {
   /** by kind/name: a later admitted change to the same object replaces the earlier one */
   private readonly entries = new Map<string, Pending>();
@@ -66,22 +77,44 @@ export class PendingOverlay {
     return this.entries.size;
   }
 
-  /**
-   * Overlay `change` from now until `now + ttl`. When `base` (the current informer state) already shows
-   * it, nothing is kept — and any earlier pending change to the same object is dropped either way, since
-   * this one supersedes it.
-   */
-  record(change: Change, now: number, base?: ClusterState): void {
-    const key = `${changeKind(change)}/${changeName(change)}`;
-    this.entries.delete(key);
-    this.checkedAgainst = undefined;
-    if (base !== undefined && reflects(base, change)) return;
-    this.entries.set(key, { change, expiresAt: now + this.ttlMs });
+  /** The pending changes, oldest first, as `CREATE GlobalNetworkPolicy allow-all`. */
+  describe(): string[] {
+    return [...this.entries.values()].map((e) => describeChange(e.change));
   }
 
   /**
-   * Drop the entries `base` now shows (checked once per base state) and the expired ones. True when
-   * something was dropped, i.e. the overlaid state must be recomputed.
+   * Overlay `change` (of a guarded kind; anything else is ignored) until the informer state shows
+   * news of the object or the TTL passes. When `base` (the current informer state) already shows it,
+   * nothing is kept — and any earlier pending change to the same object is dropped either way, since
+   * this one supersedes it. A change that replaces a pending one keeps that one's expiry.
+   */
+  record(change: Change, now: number, base: ClusterState): void {
+    if (!GUARDED_KINDS.has(changeKind(change))) return;
+    const key = `${changeKind(change)}/${changeName(change)}`;
+    const earlier = this.entries.get(key);
+    this.entries.delete(key);
+    this.checkedAgainst = undefined;
+    if (reflects(base, change)) return;
+    this.entries.set(key, { change, expiresAt: Math.min(earlier?.expiresAt ?? Infinity, now + this.ttlMs) });
+  }
+
+  /**
+   * The informer reported a change of `kind/name` (its metadata.name: for a GlobalNetworkPolicy in the
+   * default tier also the name without `default.`, as the state names it): its entry ends. True when
+   * there was one.
+   */
+  heard(kind: string, name: string): boolean {
+    const a = this.entries.delete(`${kind}/${name}`);
+    const b =
+      kind === "GlobalNetworkPolicy" && name.startsWith("default.")
+        ? this.entries.delete(`${kind}/${name.slice("default.".length)}`)
+        : false;
+    return a || b;
+  }
+
+  /**
+   * Drop the entries `base` now shows (checked once per base state) and the expired
+   * ones. True when something was dropped, i.e. the overlaid state must be recomputed.
    */
   settle(base: ClusterState, now: number): boolean {
     const checkConfirmed = base !== this.checkedAgainst;

@@ -21,7 +21,7 @@ export interface UserInfo {
 /** A write as the webhook or the CLI sees it: raw objects, straight from the request or file. */
 export interface DecisionRequest {
   readonly operation: Operation;
-  /** the kind as requested (`HostEndpoint`); the object's own kind wins when it has one */
+  /** the kind as requested (`HostEndpoint`): it decides; an object of another kind is denied */
   readonly kind: string;
   readonly name: string;
   readonly object?: unknown;
@@ -78,6 +78,20 @@ export const GUARDED_KINDS: ReadonlySet<string> = new Set<ResourceKind>([
 function objectKind(object: unknown): string | undefined {
   const kind = (object as { kind?: unknown } | null | undefined)?.kind;
   return typeof kind === "string" ? kind : undefined;
+}
+
+/** Why the request's objects do not fit its kind (a forged or broken review), if they do not. */
+function kindMismatch(request: DecisionRequest): string | undefined {
+  for (const [field, object] of [
+    ["object", request.object],
+    ["oldObject", request.oldObject],
+  ] as const) {
+    const kind = objectKind(object);
+    if (kind !== undefined && kind !== request.kind) {
+      return `hostguard denied ${request.operation} ${request.kind} ${request.name}: the request is for a ${request.kind} but its ${field} says ${kind}. The API server never sends such a review; it is not evaluated.`;
+    }
+  }
+  return undefined;
 }
 
 /** The name the state stores an object under: for GNPs Calico's name without `default.`. */
@@ -192,7 +206,20 @@ export function decide(
     fixed: [] as Finding[],
   };
   try {
-    const kind = objectKind(request.object) ?? objectKind(request.oldObject) ?? request.kind;
+    const kind = request.kind;
+    const mismatch = kindMismatch(request);
+    if (mismatch !== undefined) {
+      return {
+        ...base,
+        kind,
+        allowed: false,
+        violations: [],
+        warnings: [],
+        message: mismatch,
+        guarded: true,
+        after: state,
+      };
+    }
     if (!RESOURCE_KINDS.includes(kind as ResourceKind)) {
       return { ...base, kind, allowed: true, violations: [], warnings: [], guarded: false, after: state };
     }

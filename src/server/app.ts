@@ -115,7 +115,7 @@ export function buildApp(deps: ReviewDeps, opts: AppOptions = {}): FastifyInstan
         .send({ error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
     }
     const query = req.query as { timeout?: unknown } | undefined;
-    const result = handleReview(deps, body, { timeout: query?.timeout });
+    const result = await handleReview(deps, body, { timeout: query?.timeout });
     return reply.code(result.status).send(result.payload);
   });
   return app;

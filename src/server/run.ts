@@ -9,6 +9,7 @@ import type { StateSource } from "../cluster/state-source.js";
 import { buildApp, buildProbeApp, type Timeouts } from "./app.js";
 import { checksOff, LOCKOUT_CHECKS, type ConfigHolder } from "./config-holder.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { registerStateMetrics } from "./state-metrics.js";
 import type { DecisionRecorder } from "./review-handler.js";
 import { VerdictWarmer } from "./warmer.js";
 import { httpsOptions, watchTls, type TlsFiles, type TlsWatch } from "./tls.js";
@@ -91,6 +92,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     auditWriteFailures: opts.audit?.failures,
     auditFallback: opts.audit?.fallback,
   });
+  registerStateMetrics(metrics.registry, source);
   const interval = opts.watchIntervalMs ?? 2000;
   reportChecksOff(config.current(), logger);
 
@@ -109,6 +111,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (!source.isSynced()) return { ok: false, reason: "cluster state not synced yet" };
         const current = config.current();
         if (!current) return { ok: false, reason: `no valid config: ${config.error() ?? "not loaded"}` };
+        const problem = source.problem?.();
+        if (problem) return { ok: false, reason: problem.reason };
         if (!warmer.ready) {
           warmer.kick();
           return { ok: false, reason: "building the verdicts of the cluster state" };

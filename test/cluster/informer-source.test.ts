@@ -440,6 +440,34 @@ describe("changes are applied to the previous state", () => {
     // Applied one by one: the state keeps its parent, so what the engine computed carries over.
     assert.ok(c.source.current().parent, "derived from the previous state");
   });
+
+  test("a burst of 50 watch events is applied one by one too (no reload past a number of changes)", async (t) => {
+    const c = await cluster(t);
+    c.source.current(); // the state loaded at start
+    const before = c.source.status().rebuilds;
+    const policy = (name: string, order: number) => ({
+      apiVersion: "crd.projectcalico.org/v1",
+      kind: "GlobalNetworkPolicy",
+      metadata: { name },
+      spec: { selector: "has(kubernetes-host)", order, ingress: [{ action: "Allow", protocol: "TCP" }] },
+    });
+    let last: KObject | undefined;
+    for (let i = 0; i < 40; i++) last = c.server.emit(GNPS, "ADDED", policy(`burst-${i}`, 100 + i));
+    for (let i = 0; i < 5; i++) last = c.server.emit(GNPS, "MODIFIED", policy(`burst-${i}`, 200 + i));
+    for (let i = 35; i < 40; i++) last = c.server.emit(GNPS, "DELETED", policy(`burst-${i}`, 0));
+    await waitFor(
+      () => kindStatus(c, "GlobalNetworkPolicy").resourceVersion === last!.metadata.resourceVersion,
+      "the burst",
+      c.source,
+    );
+    const state = c.source.current();
+    assert.equal(c.source.status().rebuilds, before + 1, "one state for the whole burst");
+    assert.ok(state.parent, "derived from the previous state change by change, not loaded afresh");
+    const listed = c.server.allItems().map((o) => ({ apiVersion: "v1", kind: "Node", ...o }));
+    sameState(state, loadState(listed).state);
+    assert.equal(state.get("GlobalNetworkPolicy", "burst-0")?.order, 200);
+    assert.equal(state.get("GlobalNetworkPolicy", "burst-39"), undefined);
+  });
 });
 
 describe("discovery", () => {

@@ -309,6 +309,11 @@ spec: { selector: has(kubernetes-host), order: 10, ingress: [ { action: Deny } ]
     assert.match(alice.message!, /alice is not in breakGlass/);
   });
 
+  const objectKindOr = (object: unknown, fallback: string): string => {
+    const kind = (object as { kind?: unknown } | null)?.kind;
+    return typeof kind === "string" ? kind : fallback;
+  };
+
   test("malformed objects are denied with their validation errors; decide never throws", () => {
     const state = protectedCluster();
     const bad: unknown[] = [
@@ -337,7 +342,8 @@ spec: { selector: has(kubernetes-host), order: 10, ingress: [ { action: Deny } ]
     for (const object of bad) {
       const d = decide(
         state,
-        { operation: "CREATE", kind: "GlobalNetworkPolicy", name: "x", object },
+        // The request's kind is the object's, as the API server sends it.
+        { operation: "CREATE", kind: objectKindOr(object, "GlobalNetworkPolicy"), name: "x", object },
         RANCHER,
       );
       assert.equal(d.allowed, false, JSON.stringify(object));

@@ -5,42 +5,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { test } from "node:test";
-import pino from "pino";
 import { StaticStateSource } from "../../src/cluster/state-source.js";
-import { defaultConfig } from "../../src/config/index.js";
 import { loadState } from "../../src/engine/load.js";
-import { ConfigHolder } from "../../src/server/config-holder.js";
 import { writeDevCertificate } from "../../src/server/dev-cert.js";
-import { startServer, type RunningServer } from "../../src/server/run.js";
+import type { RunningServer } from "../../src/server/run.js";
 import { postReview } from "../helpers/https.js";
+import { startTestServer } from "../helpers/server.js";
 import { capturedClusterObjects, FIXTURES_DIR } from "../helpers/shared.js";
 
 const state = loadState(capturedClusterObjects()).state;
 const review = readFileSync(join(FIXTURES_DIR, "admission/hostendpoint-delete.json"));
 
-async function start(
+const start = (
   dir: string,
   extra: {
     configFile?: string;
     drain?: { minMs: number; quietMs: number; maxMs: number };
     record?: () => void;
   } = {},
-): Promise<RunningServer> {
-  const tls = await writeDevCertificate(dir);
-  return startServer({
-    source: new StaticStateSource(state),
-    config: new ConfigHolder(defaultConfig()),
-    configFile: extra.configFile,
-    tls,
-    host: "127.0.0.1",
-    port: 0,
-    probePort: 0,
-    record: extra.record ?? (() => {}),
-    logger: pino({ level: "silent" }),
-    watchIntervalMs: 50,
-    drain: extra.drain,
-  });
-}
+): Promise<RunningServer> => startTestServer(new StaticStateSource(state), { dir, ...extra });
 
 function fingerprint(port: number, ca: Buffer): Promise<{ fingerprint: string; protocol: string | null }> {
   return new Promise((resolve, reject) => {

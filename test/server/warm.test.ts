@@ -5,34 +5,15 @@
  * (server/warmer.ts), never inside /readyz.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
 import { StaticStateSource } from "../../src/cluster/state-source.js";
-import { defaultConfig } from "../../src/config/index.js";
 import { loadState } from "../../src/engine/load.js";
-import { ConfigHolder } from "../../src/server/config-holder.js";
-import { writeDevCertificate } from "../../src/server/dev-cert.js";
-import { startServer } from "../../src/server/run.js";
+import { startTestServer } from "../helpers/server.js";
 import { capturedClusterObjects } from "../helpers/shared.js";
 
-function start(source: StaticStateSource, logger = pino({ level: "silent" })) {
-  return writeDevCertificate(mkdtempSync(join(tmpdir(), "hostguard-warm-"))).then((tls) =>
-    startServer({
-      source,
-      config: new ConfigHolder(defaultConfig()),
-      tls,
-      host: "127.0.0.1",
-      port: 0,
-      probePort: 0,
-      record: () => {},
-      logger,
-      watchIntervalMs: 20,
-    }),
-  );
-}
+const start = (source: StaticStateSource, logger = pino({ level: "silent" })) =>
+  startTestServer(source, { logger, watchIntervalMs: 20 });
 
 async function readyWithin(port: number, ms: number): Promise<Response> {
   const deadline = Date.now() + ms;
